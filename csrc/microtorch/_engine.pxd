@@ -1,0 +1,33 @@
+# The tensor autograd engine: graph nodes, op application and the backward traversal.
+
+cdef class Context:
+    # One recorded op application: the node that backward visits.
+    cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
+    cdef public tuple needs_input_grad  # per input: does it need a gradient?
+    cdef tuple next_edges               # per input: parent Context, leaf TensorBase needing grad, or the constant value
+    cdef public object fn               # the Function class whose forward/backward this node runs
+    cdef object out_shape               # shape of the output, for broadcast undo
+    cdef object out_dtype               # dtype of the output; gradients are cast to it
+    cdef object grad_buffer             # sum of the gradients arriving for the output during backward
+    cdef bint grad_owned                # grad_buffer is a fresh array we may add into in place
+    cdef Py_ssize_t dependencies        # consumers that have not yet sent their gradient
+    cdef unsigned long long visit_mark  # backward pass that last counted this node
+    cdef bint released                  # saved arrays were freed by a backward without retain_graph
+    cdef object retained                # weakref to the output tensor when retain_grad() was asked
+    cdef public list hooks              # gradient hooks registered on the (non-leaf) output tensor
+    cdef dict __dict__                  # free-form values an op stashes on ctx (ctx.dim = ...)
+
+    cdef void release(self)
+
+
+cdef class TensorBase:
+    # The data half of a Tensor; the Python class Tensor adds the methods.
+    cdef object _data                   # the numpy ndarray
+    cdef object _grad                   # accumulated gradient (ndarray) or None
+    cdef bint _grad_owned               # _grad is ours to add into in place
+    cdef bint _requires_grad            # does this tensor take part in autograd?
+    cdef public Context grad_fn         # the node that produced this tensor; None for leaves
+    cdef public list _hooks             # gradient hooks of a leaf tensor
+    cdef object __weakref__
+
+    cdef _set_requires_grad(self, value)

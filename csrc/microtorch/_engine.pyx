@@ -1,0 +1,417 @@
+"""The compiled half of microtorch's tensor autograd.
+
+Forward: `apply(fn, *args)` runs an op's numpy forward and records one Context
+node per result that needs a gradient. Backward: `run_backward(root, grad)`
+walks those nodes iteratively, as PyTorch's engine does: count how many
+consumers each node has, then run a node once all of them have sent their
+gradient. The arithmetic itself lives in the ops (microtorch/ops.py).
+"""
+cimport cython
+from cpython.ref cimport PyObject
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTuple_GET_ITEM
+from cpython.ref cimport Py_INCREF
+
+import weakref
+import numpy as np
+
+from microtorch._grad_mode cimport grad_enabled
+
+cdef object ndarray = np.ndarray
+cdef object asarray = np.asarray
+cdef object ones_like = np.ones_like
+cdef object np_add = np.add
+cdef object _tensor_class = None      # microtorch.Tensor, registered at import
+cdef unsigned long long _backward_pass = 0
+
+
+def register_tensor_class(cls):
+    """Tell the engine which Python class (a TensorBase subclass) to create for results."""
+    global _tensor_class
+    if not issubclass(cls, TensorBase):
+        raise TypeError(f"register_tensor_class: {cls!r} is not a TensorBase subclass")
+    _tensor_class = cls
+
+
+@cython.trashcan(True)
+@cython.freelist(64)
+cdef class Context:
+    """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
+
+    def save_for_backward(self, *arrays):
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: the arrays saved for backward were freed by an earlier backward. "
+                "Call backward(retain_graph=True) the first time to backward through the graph again.")
+        return self.saved
+
+    @property
+    def name(self):
+        return getattr(self.fn, "__name__", "Function")
+
+    @property
+    def inputs(self):
+        """One entry per forward input: the parent Context, the leaf Tensor, or the constant value."""
+        return self.next_edges if self.next_edges is not None else ()
+
+    @property
+    def output_shape(self):
+        return self.out_shape
+
+    @property
+    def output_dtype(self):
+        return self.out_dtype
+
+    @property
+    def is_released(self):
+        return self.released
+
+    def __repr__(self):
+        return f"<{self.name}Backward>"
+
+    cdef void release(self):
+        # Free everything forward saved and the links to the inputs.
+        self.saved = None
+        self.next_edges = None
+        self.released = True
+        stash = getattr(self, "__dict__")
+        if stash:
+            stash.clear()
+
+
+@cython.freelist(64)
+cdef class TensorBase:
+    """Typed fields of a Tensor. The Python class microtorch.Tensor subclasses it."""
+
+    @property
+    def data(self):
+        """The underlying numpy array."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, TensorBase):
+            value = (<TensorBase>value)._data
+        if not isinstance(value, ndarray):
+            raise TypeError(f"Tensor.data must be a numpy ndarray, got {type(value).__name__}")
+        self._data = value
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._set_requires_grad(value)
+
+    cdef _set_requires_grad(self, value):
+        cdef bint flag = bool(value)
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad of leaf tensors. "
+                "Use detach() to get a tensor that does not require grad.")
+        if flag and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"requires_grad: only floating point tensors can require gradients, got dtype {self._data.dtype}")
+        self._requires_grad = flag
+
+    @property
+    def is_leaf(self):
+        """True for tensors that no recorded op produced (user tensors, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def _grad_array(self):
+        return self._grad
+
+    @_grad_array.setter
+    def _grad_array(self, value):
+        if value is not None and not isinstance(value, ndarray):
+            raise TypeError(f"grad must be a numpy ndarray, Tensor or None, got {type(value).__name__}")
+        self._grad = value
+        self._grad_owned = False
+
+
+cdef inline TensorBase wrap(object array):
+    # A new Tensor (the registered Python class) around array, outside the graph.
+    cdef TensorBase t = TensorBase.__new__(_tensor_class)
+    t._data = array
+    return t
+
+
+def make_tensor(array, bint requires_grad=False):
+    """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""
+    cdef TensorBase t = wrap(array)
+    if requires_grad:
+        t._set_requires_grad(True)
+    return t
+
+
+def apply(fn, *args):
+    """Run fn.forward on the arrays of args and record the result in the graph.
+
+    Tensors in args are passed to forward as their ndarrays; anything else
+    (Python numbers, shapes, dims) is passed through unchanged.
+    """
+    cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
+    cdef bint record = grad_enabled()
+    cdef bint any_grad = False
+    cdef TensorBase t, result
+    cdef Context ctx = Context.__new__(Context)
+    cdef tuple raw = PyTuple_New(n)
+    cdef tuple needs = PyTuple_New(n)
+    cdef tuple edges = PyTuple_New(n)
+    cdef object arg, value, edge, need
+    for i in range(n):
+        arg = <object>PyTuple_GET_ITEM(args, i)
+        need = False
+        if isinstance(arg, TensorBase):
+            t = <TensorBase>arg
+            value = t._data
+            if record and t._requires_grad:
+                any_grad = True
+                need = True
+                edge = t.grad_fn if t.grad_fn is not None else t
+            else:
+                edge = value    # a constant input: kept so the graph can be drawn
+        else:
+            value = arg
+            edge = arg
+        Py_INCREF(value)
+        PyTuple_SET_ITEM(raw, i, value)
+        Py_INCREF(need)
+        PyTuple_SET_ITEM(needs, i, need)
+        Py_INCREF(edge)
+        PyTuple_SET_ITEM(edges, i, edge)
+    ctx.needs_input_grad = needs
+    ctx.fn = fn
+    try:
+        out = fn.forward(ctx, *raw)
+    except (ValueError, IndexError, TypeError) as error:
+        raise _forward_error(fn, raw, error) from error
+    if type(out) is not ndarray:
+        out = asarray(out)
+    result = wrap(out)
+    if any_grad:
+        dtype = out.dtype
+        if dtype.kind not in "fc":
+            return result   # integer and bool results (argmax, comparisons) carry no gradient
+        ctx.next_edges = edges
+        ctx.out_shape = out.shape
+        ctx.out_dtype = dtype
+        result._requires_grad = True
+        result.grad_fn = ctx
+    return result
+
+
+cdef object _forward_error(fn, tuple raw, error):
+    # Name the op and the shapes of its inputs in numpy's complaint.
+    name = getattr(fn, "__name__", "Function")
+    described = ", ".join(
+        f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in raw)
+    message = f"{name}: {error} (inputs: {described})"
+    if isinstance(error, IndexError):
+        return IndexError(message)
+    if isinstance(error, TypeError):
+        return TypeError(message)
+    return RuntimeError(message)
+
+
+cdef object unbroadcast(object grad, object shape, object dtype):
+    """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype."""
+    if type(grad) is not ndarray:
+        grad = asarray(grad)
+    gshape = grad.shape
+    if gshape != shape:
+        grad = _sum_to_shape(grad, gshape, shape)
+    if grad.dtype is not dtype and grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+cdef object _sum_to_shape(object grad, tuple gshape, tuple shape):
+    cdef Py_ssize_t lead = len(gshape) - len(shape), i
+    if lead < 0:
+        if grad.size == 1 or _broadcastable(gshape, shape):
+            return np.broadcast_to(grad, shape).copy()
+        raise RuntimeError(f"backward: gradient of shape {gshape} cannot be summed to input shape {shape}")
+    axes = list(range(lead))
+    for i in range(len(shape)):
+        if shape[i] == 1 and gshape[lead + i] != 1:
+            axes.append(lead + i)
+        elif shape[i] != gshape[lead + i]:
+            raise RuntimeError(
+                f"backward: gradient of shape {gshape} does not match input shape {shape}")
+    if axes:
+        grad = grad.sum(axis=tuple(axes), keepdims=True)
+    return grad.reshape(shape)
+
+
+cdef bint _broadcastable(tuple small, tuple big):
+    cdef Py_ssize_t i, lead = len(big) - len(small)
+    for i in range(len(small)):
+        if small[i] != 1 and small[i] != big[lead + i]:
+            return False
+    return True
+
+
+cdef inline void accumulate_leaf(TensorBase leaf, object grad):
+    # Leaf .grad accumulates across backward calls; a fresh buffer at most once.
+    if leaf._grad is None:
+        leaf._grad = grad
+        leaf._grad_owned = False
+    elif leaf._grad_owned:
+        np_add(leaf._grad, grad, out=leaf._grad)
+    else:
+        leaf._grad = leaf._grad + grad
+        leaf._grad_owned = True
+
+
+cdef inline void accumulate_node(Context node, object grad):
+    if node.grad_buffer is None:
+        node.grad_buffer = grad
+        node.grad_owned = False
+    elif node.grad_owned:
+        np_add(node.grad_buffer, grad, out=node.grad_buffer)
+    else:
+        node.grad_buffer = node.grad_buffer + grad
+        node.grad_owned = True
+
+
+cdef object _released_error(Context node):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time: the arrays saved by {node.name} "
+        "were freed after the first backward. Call backward(retain_graph=True) the first time "
+        "if you need to backward through the graph again.")
+
+
+cdef list _count_dependencies(Context root):
+    """First pass: visit every node reachable from root once and count its consumers."""
+    global _backward_pass
+    _backward_pass += 1
+    cdef unsigned long long mark = _backward_pass
+    cdef Context node, parent
+    cdef list stack = [root]
+    cdef list order = []
+    cdef tuple edges
+    cdef Py_ssize_t i
+    root.visit_mark = mark
+    root.dependencies = 0
+    while stack:
+        node = <Context>stack.pop()
+        if node.released:
+            raise _released_error(node)
+        order.append(node)
+        edges = node.next_edges
+        for i in range(PyTuple_GET_SIZE(edges)):
+            edge = <object>PyTuple_GET_ITEM(edges, i)
+            if type(edge) is Context:
+                parent = <Context>edge
+                if parent.visit_mark != mark:
+                    parent.visit_mark = mark
+                    parent.dependencies = 0
+                    stack.append(parent)
+                parent.dependencies += 1
+    return order
+
+
+def run_backward(TensorBase root, gradient, bint retain_graph=False):
+    """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
+    cdef Context node, parent
+    cdef TensorBase leaf
+    cdef tuple edges
+    cdef Py_ssize_t i, n
+    if root.grad_fn is None:
+        accumulate_leaf(root, gradient)
+        return
+    root_node = root.grad_fn
+    order = _count_dependencies(root_node)
+    cdef list ready = [root_node]
+    (<Context>root_node).grad_buffer = gradient
+    (<Context>root_node).grad_owned = False
+    try:
+        while ready:
+            node = <Context>ready.pop()
+            grad = node.grad_buffer
+            node.grad_buffer = None
+            edges = node.next_edges
+            if grad is not None:
+                if node.hooks is not None:
+                    grad = _run_hooks(node.hooks, grad, node.out_shape)
+                if node.retained is not None:
+                    _retain(node, grad)
+                grads = node.fn.backward(node, grad)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                n = PyTuple_GET_SIZE(edges)
+                if PyTuple_GET_SIZE(grads) < n:
+                    raise RuntimeError(
+                        f"{node.name}.backward returned {PyTuple_GET_SIZE(grads)} gradients, "
+                        f"expected one per forward input ({n})")
+            else:
+                grads = None
+            for i in range(PyTuple_GET_SIZE(edges)):
+                edge = <object>PyTuple_GET_ITEM(edges, i)
+                g = None if grads is None else <object>PyTuple_GET_ITEM(grads, i)
+                if type(edge) is Context:
+                    parent = <Context>edge
+                    if g is not None:
+                        accumulate_node(parent, unbroadcast(g, parent.out_shape, parent.out_dtype))
+                    parent.dependencies -= 1
+                    if parent.dependencies == 0:
+                        ready.append(parent)
+                elif g is not None and isinstance(edge, TensorBase):
+                    leaf = <TensorBase>edge
+                    g = unbroadcast(g, leaf._data.shape, leaf._data.dtype)
+                    if leaf._hooks is not None:
+                        g = _run_hooks(leaf._hooks, g, leaf._data.shape)
+                    accumulate_leaf(leaf, g)
+            if not retain_graph:
+                node.release()
+    finally:
+        # An error part-way must not leave gradients parked in the graph.
+        for node in order:
+            node.grad_buffer = None
+
+
+cdef object _run_hooks(list hooks, object grad, object shape):
+    for hook in hooks:
+        replaced = hook(wrap(grad))
+        if replaced is not None:
+            if isinstance(replaced, TensorBase):
+                replaced = (<TensorBase>replaced)._data
+            replaced = asarray(replaced)
+            if replaced.shape != shape:
+                raise RuntimeError(
+                    f"hook {hook!r} returned a gradient of shape {replaced.shape}, expected {shape}")
+            grad = replaced
+    return grad
+
+
+cdef void _retain(Context node, object grad) except *:
+    tensor = node.retained()
+    if tensor is not None:
+        (<TensorBase>tensor)._grad = grad
+        (<TensorBase>tensor)._grad_owned = False
+
+
+def retain_grad(TensorBase tensor):
+    """Keep the gradient of a non-leaf tensor in its .grad after backward."""
+    if tensor.grad_fn is not None:
+        tensor.grad_fn.retained = weakref.ref(tensor)
+
+
+def add_hook(TensorBase tensor, hook):
+    """Register hook(grad) -> Tensor or None on the gradient flowing into tensor."""
+    if tensor.grad_fn is None:
+        if tensor._hooks is None:
+            tensor._hooks = []
+        tensor._hooks.append(hook)
+        return tensor._hooks
+    if tensor.grad_fn.hooks is None:
+        tensor.grad_fn.hooks = []
+    tensor.grad_fn.hooks.append(hook)
+    return tensor.grad_fn.hooks

@@ -1,0 +1,319 @@
+"""Module, Parameter and the layers built from them."""
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from microtorch import _engine
+from microtorch.nn import functional as F
+from microtorch.nn import init
+from microtorch.tensor import Tensor, _array_of
+
+__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU",
+           "Dropout", "Softmax"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as learnable; requires_grad defaults to True."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True):
+        array = data.data if isinstance(data, Tensor) else _array_of(data)
+        self.data = array
+        self.requires_grad = requires_grad
+
+
+class Module:
+    """Base class of layers and models: define forward(), call the module to run it.
+
+    Parameters, buffers and submodules are found among the attributes, in the
+    order they were assigned, so subclasses work even without super().__init__().
+    """
+
+    training = True  # a class default, so modules that skip __init__ still have it
+
+    def __init__(self):
+        self.training = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        hooks = self.__dict__.get("_forward_hooks")
+        out = self.forward(*args, **kwargs)
+        for hook in hooks or ():
+            replaced = hook(self, args, out)
+            if replaced is not None:
+                out = replaced
+        return out
+
+    def register_forward_hook(self, hook):
+        """hook(module, inputs, output) runs after forward; it may return a replacement output."""
+        hooks = self.__dict__.setdefault("_forward_hooks", [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    # ------------------------------------------------------------ discovery
+    def _members(self):
+        # Attributes in assignment order; containers expose their items the same way.
+        for name, value in vars(self).items():
+            if not name.startswith("_"):
+                yield name, value
+
+    def named_children(self):
+        for name, value in self._members():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        return [module for _, module in self.named_children()]
+
+    def named_modules(self, prefix=""):
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop(0)
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            stack[0:0] = [(f"{name}.{child_name}" if name else child_name, child)
+                          for child_name, child in module.named_children()]
+
+    def modules(self):
+        return [module for _, module in self.named_modules()]
+
+    def named_parameters(self, prefix=""):
+        """(name, Parameter) pairs in definition order, each parameter once."""
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, value in module._members():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
+    def parameters(self):
+        """A list of the parameters, in definition order, without duplicates."""
+        return [p for _, p in self.named_parameters()]
+
+    def register_buffer(self, name, tensor):
+        """Keep a non-learnable tensor (running statistics, say) in state_dict."""
+        if not isinstance(tensor, Tensor) and tensor is not None:
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        self.__dict__.setdefault("_buffers", OrderedDict())[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix=""):
+        for module_name, module in self.named_modules(prefix):
+            for name in module.__dict__.get("_buffers", ()):
+                buffer = getattr(module, name)
+                if buffer is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self):
+        return [b for _, b in self.named_buffers()]
+
+    def num_parameters(self):
+        """The number of learnable scalars."""
+        return sum(p.data.size for p in self.parameters())
+
+    def apply(self, fn):
+        """Call fn on every submodule, then on self (as PyTorch does); returns self."""
+        for module in reversed(self.modules()):
+            fn(module)
+        return self
+
+    # ------------------------------------------------------------ modes and grads
+    def train(self, mode=True):
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = np.zeros_like(p.data)
+
+    # ------------------------------------------------------------ state
+    def state_dict(self):
+        """Parameters and buffers by name, as numpy arrays (copies)."""
+        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        state.update((name, b.data.copy()) for name, b in self.named_buffers())
+        return state
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values in by name; every check happens before anything is changed."""
+        own = OrderedDict(self.named_parameters())
+        own.update(self.named_buffers())
+        arrays = {}
+        for name, value in state_dict.items():
+            arrays[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
+        missing = [name for name in own if name not in arrays]
+        unexpected = [name for name in arrays if name not in own]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys: {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys: {unexpected}")
+        for name, target in own.items():
+            if name in arrays and arrays[name].shape != target.shape:
+                problems.append(f"size mismatch for {name}: checkpoint shape {arrays[name].shape}, "
+                                f"model shape {target.shape}")
+        if problems:
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
+                               + ". The model was not changed.")
+        for name, target in own.items():
+            if name in arrays:
+                target.data = arrays[name].astype(target.dtype, copy=True)
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ repr
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(children) + "\n)"
+
+
+class _IncompatibleKeys:
+    def __init__(self, missing_keys, unexpected_keys):
+        self.missing_keys, self.unexpected_keys = missing_keys, unexpected_keys
+
+    def __repr__(self):
+        return f"<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent module sees."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __len__(self):
+        return sum(1 for _ in self.named_children())
+
+    def __iter__(self):
+        return iter(self.children())
+
+    def __getitem__(self, index):
+        children = self.children()
+        if isinstance(index, slice):
+            return type(self)(children[index])
+        return children[index]
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another."""
+
+    def __init__(self, *modules):
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = modules[0]
+        super().__init__(modules)
+
+    def forward(self, x):
+        for module in self:
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        children = self.children()
+        return Sequential(*children[index]) if isinstance(index, slice) else children[index]
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias; weight (out_features, in_features), initialised as in PyTorch."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        # PyTorch: kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), for weight and bias
+        init.kaiming_uniform(self.weight, a=math.sqrt(5))
+        if bias:
+            bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
+            self.bias = Parameter(np.empty((out_features,), dtype=dtype))
+            init.uniform_(self.bias, -bound, bound)
+        else:
+            self.bias = None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return x.tanh()
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return x.relu()
+
+
+class Softmax(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return x.softmax(self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Dropout(Module):
+    """Dropout in training mode, the identity in eval mode."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"

@@ -1,0 +1,168 @@
+"""Optimizers update parameters in place from their .grad, as torch.optim does."""
+import numpy as np
+
+from microtorch.tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Holds param_groups (lists of parameters with their settings) and per-parameter state."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
+                            "got a single Tensor (wrap it in a list)")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__} can only optimize Tensors, but one of the params "
+                                f"is {type(p).__name__}")
+            if not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: can't optimize a tensor that does not require grad "
+                                 f"(shape {p.shape})")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
+        full = dict(self.defaults)
+        full.update(group)
+        full["params"] = params
+        self.param_groups.append(full)
+
+    def zero_grad(self, set_to_none=True):
+        """Reset gradients: to None by default, as PyTorch does."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p._grad_array is None:
+                    p._grad_array = None
+                else:
+                    p._grad_array = np.zeros_like(p.data)
+
+    def step(self):
+        raise NotImplementedError
+
+    def _state(self, p):
+        return self.state.setdefault(p, {})
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self):
+        """State and settings, with parameters referred to by their position, as in PyTorch."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                           for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved parameter groups do not match "
+                             "this optimizer's (different number of groups or parameters)")
+        by_index = {}
+        for saved, own in zip(groups, self.param_groups):
+            for i, p in zip(saved["params"], own["params"]):
+                by_index[i] = p
+        new_state = {}
+        for i, values in state_dict["state"].items():
+            p = by_index[int(i)]
+            new_state[p] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v)
+                            for k, v in values.items()}
+        for saved, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = new_state
+
+
+def _grads(group):
+    """(parameter, data array, gradient array) for the parameters that have a gradient."""
+    for p in group["params"]:
+        grad = p._grad_array
+        if grad is not None:
+            yield p, p.data, grad
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum, nesterov and weight decay (PyTorch's rule)."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if lr < 0:
+            raise ValueError(f"SGD: invalid learning rate {lr}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def step(self):
+        for group in self.param_groups:
+            lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+            for p, data, grad in _grads(group):
+                if weight_decay:
+                    grad = grad + weight_decay * data
+                if momentum:
+                    state = self._state(p)
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = grad.copy()
+                    else:
+                        buf *= momentum
+                        buf += (1 - group["dampening"]) * grad
+                    grad = grad + momentum * buf if group["nesterov"] else buf
+                data -= lr * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as torch.optim.Adam."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+        if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"Adam: invalid settings lr={lr}, betas={betas}, eps={eps}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def step(self):
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            for p, data, grad in _grads(group):
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * data
+                state = self._state(p)
+                if not state:
+                    state.update(step=0, exp_avg=np.zeros_like(data), exp_avg_sq=np.zeros_like(data))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                state["step"] += 1
+                step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                m *= beta1
+                m += (1 - beta1) * grad
+                v *= beta2
+                v += (1 - beta2) * grad * grad
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+                bias1 = 1 - beta1 ** step
+                bias2 = 1 - beta2 ** step
+                denom = np.sqrt(v) / np.sqrt(bias2) + eps
+                data -= (lr / bias1) * m / denom

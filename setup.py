@@ -1,0 +1,32 @@
+"""Build the compiled engine: every csrc/microtorch/*.pyx becomes microtorch.<name>."""
+import os
+import pathlib
+import sys
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+LIBRARIES = [] if sys.platform == "win32" else ["m"]  # libm for C math; MSVC links it implicitly
+
+# For development, MICROTORCH_EXTENSIONS=_scalar,_grad_mode builds only the named modules.
+ONLY = {name for name in os.environ.get("MICROTORCH_EXTENSIONS", "").split(",") if name}
+
+extensions = [
+    Extension(f"microtorch.{pyx.stem}", [str(pyx)], libraries=LIBRARIES)
+    for pyx in sorted(pathlib.Path("csrc/microtorch").glob("*.pyx"))
+    if not ONLY or pyx.stem in ONLY
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        include_path=["csrc"],
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "initializedcheck": False,
+            "embedsignature": True,
+        },
+    ),
+)
