@@ -17,7 +17,8 @@ except ImportError as error:  # pragma: no cover - depends on how the package wa
 
 from microtorch import nn, ops, optim, random
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from microtorch.autograd import Function
+from microtorch import autograd
+from microtorch.autograd import Function, detect_anomaly, set_detect_anomaly
 from microtorch.draw import draw_to_html
 from microtorch.nn import functional
 from microtorch.nn.functional import cross_entropy, dropout, mse_loss, softmax

@@ -24,7 +24,11 @@ Gradients are summed back over broadcast dimensions by the engine.
 from microtorch import _engine
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward"]
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+
+set_detect_anomaly = _engine.set_detect_anomaly
+is_anomaly_enabled = _engine.is_anomaly_enabled
 
 _apply = _engine.apply
 
@@ -49,3 +53,31 @@ class Function:
 def backward(tensor, gradient=None, retain_graph=False):
     """Same as tensor.backward(gradient, retain_graph)."""
     return tensor.backward(gradient, retain_graph=retain_graph)
+
+
+class detect_anomaly:
+    """Context manager (and decorator) that checks every op's forward result and backward
+    gradients for nan/inf, and raises FloatingPointError naming the first op that made one.
+    It slows every op down, so use it to debug, like torch.autograd.detect_anomaly."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(is_anomaly_enabled())
+        set_detect_anomaly(self.mode)
+        return self
+
+    def __exit__(self, *exc_info):
+        set_detect_anomaly(self._previous.pop())
+        return False
+
+    def __call__(self, func):
+        import functools
+
+        @functools.wraps(func)
+        def decorated(*args, **kwargs):
+            with detect_anomaly(self.mode):
+                return func(*args, **kwargs)
+        return decorated

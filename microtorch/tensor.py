@@ -355,11 +355,47 @@ class Tensor(_engine.TensorBase):
                                f"to the selection of shape {probe.shape}") from None
         if not records:
             self.data[index] = value_array
+            _engine.bump_version(self)
             return
         # Out of place, then this tensor takes the result's place in the graph.
         result = _apply(ops.SetItem, self, index, value)
         self.data = result.data
         self.grad_fn = result.grad_fn
+
+
+    # ------------------------------------------------------------ in-place updates
+    def _in_place(self, op, update):
+        if is_grad_enabled() and self.requires_grad:
+            raise RuntimeError(f"{op}: a tensor that requires grad cannot be modified in place while grad "
+                               "mode is on; wrap the update in `with microtorch.no_grad():`")
+        update(self.data)
+        _engine.bump_version(self)
+        return self
+
+    def add_(self, other):
+        return self._in_place("add_", lambda data: np.add(data, _array_or_scalar(other), out=data, casting="unsafe"))
+
+    def sub_(self, other):
+        return self._in_place("sub_", lambda data: np.subtract(data, _array_or_scalar(other), out=data, casting="unsafe"))
+
+    def mul_(self, other):
+        return self._in_place("mul_", lambda data: np.multiply(data, _array_or_scalar(other), out=data, casting="unsafe"))
+
+    def div_(self, other):
+        return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"))
+
+    def copy_(self, source):
+        return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"))
+
+    def fill_(self, value):
+        return self._in_place("fill_", lambda data: data.fill(value))
+
+    def zero_(self):
+        return self.fill_(0)
+
+
+def _array_or_scalar(value):
+    return value.data if isinstance(value, Tensor) else value
 
 
 class _Clone(ops.Function):

@@ -1,5 +1,10 @@
 # The tensor autograd engine: graph nodes, op application and the backward traversal.
 
+cdef class VersionCounter:
+    # How many in-place modifications a tensor's data has seen; shared with the nodes that saved it.
+    cdef public unsigned long long value
+
+
 cdef class Context:
     # One recorded op application: the node that backward visits.
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
@@ -15,6 +20,8 @@ cdef class Context:
     cdef bint released                  # saved arrays were freed by a backward without retain_graph
     cdef object retained                # weakref to the output tensor when retain_grad() was asked
     cdef public list hooks              # gradient hooks registered on the (non-leaf) output tensor
+    cdef tuple saved_versions           # VersionCounters of the tensors whose arrays forward saved
+    cdef unsigned long long saved_version_sum  # their sum at forward time; any in-place change raises it
     cdef dict __dict__                  # free-form values an op stashes on ctx (ctx.dim = ...)
 
     cdef void release(self)
@@ -28,6 +35,7 @@ cdef class TensorBase:
     cdef bint _requires_grad            # does this tensor take part in autograd?
     cdef public Context grad_fn         # the node that produced this tensor; None for leaves
     cdef public list _hooks             # gradient hooks of a leaf tensor
+    cdef VersionCounter _version_counter  # created when a node first saves this tensor's data
     cdef object __weakref__
 
     cdef _set_requires_grad(self, value)

@@ -22,6 +22,17 @@ cdef object ones_like = np.ones_like
 cdef object np_add = np.add
 cdef object _tensor_class = None      # microtorch.Tensor, registered at import
 cdef unsigned long long _backward_pass = 0
+cdef bint _detect_anomaly = False      # check every forward result and gradient for nan/inf
+
+
+def set_detect_anomaly(bint mode):
+    """Turn anomaly detection on or off (for all threads, as in PyTorch)."""
+    global _detect_anomaly
+    _detect_anomaly = mode
+
+
+def is_anomaly_enabled():
+    return _detect_anomaly
 
 
 def register_tensor_class(cls):
@@ -30,6 +41,22 @@ def register_tensor_class(cls):
     if not issubclass(cls, TensorBase):
         raise TypeError(f"register_tensor_class: {cls!r} is not a TensorBase subclass")
     _tensor_class = cls
+
+
+cdef class VersionCounter:
+    """Counts in-place modifications of a tensor's data (see bump_version)."""
+
+
+cdef VersionCounter counter_of(TensorBase t):
+    if t._version_counter is None:
+        t._version_counter = VersionCounter.__new__(VersionCounter)
+    return t._version_counter
+
+
+def bump_version(TensorBase t):
+    """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
+    if t._version_counter is not None:
+        t._version_counter.value += 1
 
 
 @cython.trashcan(True)
@@ -75,6 +102,7 @@ cdef class Context:
     cdef void release(self):
         # Free everything forward saved and the links to the inputs.
         self.saved = None
+        self.saved_versions = None
         self.next_edges = None
         self.released = True
         stash = getattr(self, "__dict__")
@@ -117,6 +145,11 @@ cdef class TensorBase:
             raise RuntimeError(
                 f"requires_grad: only floating point tensors can require gradients, got dtype {self._data.dtype}")
         self._requires_grad = flag
+
+    @property
+    def _version(self):
+        """How many times this tensor's data was modified in place since a node saved it."""
+        return 0 if self._version_counter is None else self._version_counter.value
 
     @property
     def is_leaf(self):
@@ -195,16 +228,78 @@ def apply(fn, *args):
     if type(out) is not ndarray:
         out = asarray(out)
     result = wrap(out)
+    if _detect_anomaly:
+        _check_finite(fn, "forward", out)
     if any_grad:
         dtype = out.dtype
         if dtype.kind not in "fc":
             return result   # integer and bool results (argmax, comparisons) carry no gradient
+        if out.base is not None:
+            _share_view_version(args, raw, out, result)
+        if ctx.saved is not None:
+            _track_saved_versions(ctx, args, raw, out, result)
         ctx.next_edges = edges
         ctx.out_shape = out.shape
         ctx.out_dtype = dtype
         result._requires_grad = True
         result.grad_fn = ctx
     return result
+
+
+cdef void _share_view_version(tuple args, tuple raw, object out, TensorBase result) except *:
+    # A view (reshape, transpose, basic indexing) shares its input's version counter, as in PyTorch,
+    # so modifying either one in place is seen by every node that saved the other.
+    cdef Py_ssize_t i
+    base = out.base
+    for i in range(PyTuple_GET_SIZE(raw)):
+        arg = <object>PyTuple_GET_ITEM(args, i)
+        if isinstance(arg, TensorBase):
+            array = <object>PyTuple_GET_ITEM(raw, i)
+            if base is array or base is array.base:
+                result._version_counter = counter_of(<TensorBase>arg)
+                return
+
+
+cdef void _track_saved_versions(Context ctx, tuple args, tuple raw, object out, TensorBase result) except *:
+    # Remember the version of every tensor whose array forward saved, to catch in-place edits later.
+    cdef list counters = []
+    cdef VersionCounter counter
+    cdef Py_ssize_t i
+    cdef unsigned long long total = 0
+    for saved in ctx.saved:
+        if saved is out:
+            counters.append(counter_of(result))
+            continue
+        for i in range(PyTuple_GET_SIZE(raw)):
+            if saved is <object>PyTuple_GET_ITEM(raw, i) and isinstance(<object>PyTuple_GET_ITEM(args, i), TensorBase):
+                counters.append(counter_of(<TensorBase>PyTuple_GET_ITEM(args, i)))
+                break
+    if counters:
+        for counter in counters:
+            total += counter.value
+        ctx.saved_versions = tuple(counters)
+        ctx.saved_version_sum = total
+
+
+cdef void _check_versions(Context node) except *:
+    cdef VersionCounter counter
+    cdef unsigned long long total = 0
+    for counter in node.saved_versions:
+        total += counter.value
+    if total != node.saved_version_sum:
+        raise RuntimeError(
+            f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
+            f"(setitem, an in-place method or an optimizer step) after the forward pass "
+            f"(version {total}, expected {node.saved_version_sum}). Run the forward pass again after "
+            "the modification, or modify a clone() instead.")
+
+
+cdef void _check_finite(fn, str phase, object array) except *:
+    if isinstance(array, ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all():
+        name = getattr(fn, "__name__", "Function")
+        raise FloatingPointError(
+            f"anomaly detected: {name} {phase} produced nan or inf "
+            f"(shape {array.shape}, dtype {array.dtype})")
 
 
 cdef object _forward_error(fn, tuple raw, error):
@@ -343,9 +438,14 @@ def run_backward(TensorBase root, gradient, bint retain_graph=False):
                     grad = _run_hooks(node.hooks, grad, node.out_shape)
                 if node.retained is not None:
                     _retain(node, grad)
+                if node.saved_versions is not None:
+                    _check_versions(node)
                 grads = node.fn.backward(node, grad)
                 if type(grads) is not tuple:
                     grads = (grads,)
+                if _detect_anomaly:
+                    for g in grads:
+                        _check_finite(node.fn, "backward", g)
                 n = PyTuple_GET_SIZE(edges)
                 if PyTuple_GET_SIZE(grads) < n:
                     raise RuntimeError(

@@ -1,6 +1,7 @@
 """Optimizers update parameters in place from their .grad, as torch.optim does."""
 import numpy as np
 
+from microtorch._engine import bump_version
 from microtorch.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam"]
@@ -97,11 +98,16 @@ class Optimizer:
 
 
 def _grads(group):
-    """(parameter, data array, gradient array) for the parameters that have a gradient."""
+    """(parameter, data array, gradient array) for the parameters that have a gradient.
+
+    The caller updates the data in place; afterwards the parameter's version is bumped,
+    so a graph that saved the old values refuses to backpropagate stale numbers.
+    """
     for p in group["params"]:
         grad = p._grad_array
         if grad is not None:
             yield p, p.data, grad
+            bump_version(p)
 
 
 class SGD(Optimizer):
