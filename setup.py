@@ -3,8 +3,13 @@ import os
 import pathlib
 import sys
 
-from Cython.Build import cythonize
 from setuptools import Extension, setup
+
+try:
+    from Cython.Build import cythonize
+except ImportError:  # pip installs the build requirements itself; `python setup.py ...` does not
+    sys.exit("Building microtorch from source needs Cython: pip install \"Cython>=3.0,<4\" "
+             "(or let pip build it: pip install . / pip install -e .)")
 
 LIBRARIES = [] if sys.platform == "win32" else ["m"]  # libm for C math; MSVC links it implicitly
 

@@ -1,0 +1,92 @@
+# Type stub of the compiled tensor engine (csrc/microtorch/_engine.pyx), for editors and type checkers.
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+# A gradient hook: gets the incoming gradient, returns a replacement or None to keep it.
+_Hook = Callable[[Any], Any]
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection on or off (for all threads, as in PyTorch)."""
+
+def is_anomaly_enabled() -> bool: ...
+def register_tensor_class(cls: type[TensorBase]) -> None:
+    """Tell the engine which Python class (a TensorBase subclass) to create for results."""
+
+class VersionCounter:
+    """Counts in-place modifications of a tensor's data (see bump_version)."""
+
+    value: int
+
+def bump_version(t: TensorBase) -> None:
+    """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
+
+class Context:
+    """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
+
+    saved: tuple[Any, ...] | None
+    needs_input_grad: tuple[bool, ...]
+    fn: Any
+    hooks: list[_Hook] | None
+    def save_for_backward(self, *arrays: Any) -> None: ...
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """One entry per forward input: the parent Context, the leaf Tensor, or the constant value."""
+    @property
+    def output_shape(self) -> tuple[int, ...] | None: ...
+    @property
+    def output_dtype(self) -> np.dtype[Any] | None: ...
+    @property
+    def is_released(self) -> bool: ...
+    # Ops stash free-form values on ctx (ctx.dim = dim).
+    def __getattr__(self, name: str) -> Any: ...
+    def __setattr__(self, name: str, value: Any) -> None: ...
+
+class TensorBase:
+    """Typed fields of a Tensor. The Python class microtorch.Tensor subclasses it."""
+
+    grad_fn: Context | None
+    _hooks: list[_Hook] | None
+    @property
+    def data(self) -> NDArray[Any]:
+        """The underlying numpy array."""
+    @data.setter
+    def data(self, value: NDArray[Any] | TensorBase) -> None: ...
+    @property
+    def requires_grad(self) -> bool: ...
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None: ...
+    @property
+    def _version(self) -> int: ...
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors that no recorded op produced (user tensors, parameters)."""
+    @property
+    def _grad_array(self) -> NDArray[Any] | None: ...
+    @_grad_array.setter
+    def _grad_array(self, value: NDArray[Any] | None) -> None: ...
+
+def make_tensor(array: NDArray[Any], requires_grad: bool = False) -> Any:
+    """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""
+
+def apply(fn: Any, *args: Any) -> Any:
+    """Run fn.forward on the arrays of args and record the result (a Tensor) in the graph."""
+
+def fast_binary(
+    fn: Any, checked: Callable[[Any, Any], Any], checked_reflected: Callable[[Any, Any], Any]
+) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]:
+    """Tensor's dunder pair for a binary op; runs the checked methods unless they could change nothing."""
+
+def run_backward(root: TensorBase, gradient: NDArray[Any], retain_graph: bool = False) -> None:
+    """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
+
+def retain_grad(tensor: TensorBase) -> None:
+    """Keep the gradient of a non-leaf tensor in its .grad after backward."""
+
+def add_hook(tensor: TensorBase, hook: _Hook) -> list[_Hook]:
+    """Register hook(grad) -> Tensor or None on the gradient flowing into tensor."""
