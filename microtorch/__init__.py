@@ -20,6 +20,8 @@ from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_gra
 from microtorch import autograd
 from microtorch.autograd import Function, detect_anomaly, set_detect_anomaly
 from microtorch.draw import draw_to_html
+from microtorch.draw import draw, to_dot
+from microtorch.gradcheck import GradcheckError, gradcheck
 from microtorch.nn import functional
 from microtorch.nn.functional import cross_entropy, dropout, mse_loss, softmax
 from microtorch.nn.init import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
@@ -27,9 +29,20 @@ from microtorch.nn.modules import (Dropout, Linear, Module, ModuleList, Paramete
                                    Sigmoid, Softmax, Tanh)
 from microtorch.optim import SGD, Adam, Optimizer
 from microtorch.random import manual_seed
+from microtorch.scalar import Var
 from microtorch.serialization import load, save
 from microtorch.tensor import (Tensor, arange, argmax, cat, concat, concatenate, full, ones, ones_like, rand,
                                randn, split, stack, tensor, uniform, zeros, zeros_like)
+
+from microtorch import ops_extra, ops_nn, utils
+from microtorch import data  # microtorch.utils.data, as a shorter name
+from microtorch.nn.layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Embedding, Flatten, GELU,
+                                  LayerNorm, LeakyReLU, ELU, LogSoftmax, MaxPool2d, ModuleDict, SiLU, Softplus)
+from microtorch.nn.functional import log_softmax
+from microtorch.optim import AdamW, Adagrad, RMSprop
+from microtorch.tensor import (absolute, absolute as abs, argmin, chunk, clamp, clamp as clip, flatten, gather,
+                               index_select, masked_fill, maximum, minimum, sqrt, squeeze, tril, triu, unsqueeze,
+                               where)
 
 import numpy as _np
 

@@ -81,3 +81,7 @@ class detect_anomaly:
             with detect_anomaly(self.mode):
                 return func(*args, **kwargs)
         return decorated
+
+
+from microtorch.gradcheck import GradcheckError, gradcheck  # noqa: E402  (after Function: no import cycle)
+__all__ += ["gradcheck", "GradcheckError"]

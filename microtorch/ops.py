@@ -97,9 +97,12 @@ class Pow(Function):
     def backward(ctx, grad):
         base, exponent, out = ctx.saved_tensors
         need_base, need_exponent = ctx.needs_input_grad
-        grad_base = grad * exponent * base ** (exponent - 1) if need_base else None
+        grad_base = grad_exponent = None
+        if need_base:
+            # 0 where the exponent is 0, even at base 0 (not 0 * inf = nan), as in PyTorch
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_base = grad * np.where(exponent == 0, 0.0, exponent * base ** (exponent - 1))
         # d/de b**e = b**e * log(b); where b == 0 PyTorch defines the result as 0.
-        grad_exponent = None
         if need_exponent:
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_exponent = grad * out * np.where(base == 0, 0.0, np.log(np.where(base == 0, 1, base)))
@@ -129,17 +132,22 @@ class MatMul(Function):
         # Treat 1-D operands as matrices, as numpy does, then drop the added axis again.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # first, so that a 0-d grad (vector @ vector) gains its axes in order
+            grad = np.expand_dims(grad, -1)
         if a.ndim == 1:
             grad = np.expand_dims(grad, -2)
-        if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
         grad_a = grad_b = None
         if need_a:
             grad_a = grad @ np.swapaxes(b2, -1, -2)
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if need_b:
-            grad_b = np.swapaxes(a2, -1, -2) @ grad
+            if a2.ndim == 2 and b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+                # b is a transposed view (x @ w.T in Linear): computing its gradient the same way round
+                # leaves w's gradient contiguous, so the optimizer's update runs at full speed.
+                grad_b = (grad.T @ a2).T
+            else:
+                grad_b = np.swapaxes(a2, -1, -2) @ grad
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
@@ -440,29 +448,71 @@ class MSELoss(Function):
                 -grad_prediction if need_target else None, None)
 
 
+def _class_target_weights(target, weight, ignore_index, dtype):
+    """Class targets with ignored entries replaced by class 0, and each sample's weight (0 where ignored)."""
+    kept = target != ignore_index
+    safe_target = np.where(kept, target, 0)
+    sample_weight = kept.astype(dtype) if weight is None else weight[safe_target].astype(dtype) * kept
+    return safe_target, sample_weight
+
+
 class CrossEntropy(Function):
-    """Softmax and negative log-likelihood in one op; logits (N, C), integer targets (N,)."""
+    """Log-softmax and negative log-likelihood in one op, as torch.nn.functional.cross_entropy.
+
+    logits (N, C, ...); target holds class indices (N, ...) or class probabilities shaped like
+    the logits. Each sample's loss is -sum_c a_c * log_softmax_c, where the coefficients a mix
+    the one-hot (or given) target with the uniform distribution (label smoothing) and weigh
+    each class; ignored samples get a = 0. "mean" divides by the summed target weights.
+    """
 
     @staticmethod
-    def forward(ctx, logits, target, reduction):
+    def forward(ctx, logits, target, reduction, weight=None, ignore_index=-100, label_smoothing=0.0):
         shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(len(target))
-        loss = np.log(total[:, 0]) - shifted[rows, target]
-        ctx.save_for_backward(exp, total)
-        ctx.target, ctx.reduction = target, reduction
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        if (logits.ndim == 2 and target.dtype.kind in "iu" and weight is None and label_smoothing == 0
+                and not (target == ignore_index).any()):
+            # The common case in fewer kernels: each sample's loss is minus its target's log-probability.
+            ctx.save_for_backward(log_probs)
+            ctx.reduction, ctx.divisor, ctx.target = reduction, len(target), target
+            loss = -log_probs[np.arange(len(target)), target]
+            return np.asarray(loss.sum() / len(target)) if reduction == "mean" else _reduce(loss, reduction)
+        classes = logits.shape[1]
+        class_weight = 1 if weight is None else weight.reshape((1, classes) + (1,) * (logits.ndim - 2))
+        if target.dtype.kind in "iu":
+            safe_target, sample_weight = _class_target_weights(target, weight, ignore_index, logits.dtype)
+            one_hot = np.zeros_like(log_probs)
+            np.put_along_axis(one_hot, safe_target[:, None], 1, axis=1)
+            kept = (target != ignore_index)[:, None]
+            coefficients = class_weight * ((1 - label_smoothing) * one_hot + label_smoothing / classes) * kept
+            divisor = sample_weight.sum()
+        else:
+            coefficients = class_weight * ((1 - label_smoothing) * target + label_smoothing / classes)
+            divisor = log_probs.size // classes
+        loss = -(coefficients * log_probs).sum(axis=1)
+        ctx.save_for_backward(log_probs, coefficients)
+        ctx.reduction, ctx.divisor = reduction, divisor
+        ctx.target_scale = -(1 - label_smoothing) * class_weight
+        if reduction == "mean":
+            return np.asarray(loss.sum() / divisor)
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        exp, total = ctx.saved_tensors
-        target = ctx.target
         if ctx.reduction == "mean":
-            grad = grad / len(target)
+            grad = grad / ctx.divisor
         elif ctx.reduction == "none":
-            grad = grad[:, None]
-        grad_logits = exp / total  # softmax
-        grad_logits[np.arange(len(target)), target] -= 1
-        grad_logits *= grad
-        return grad_logits, None, None
+            grad = np.expand_dims(grad, 1)
+        if len(ctx.saved_tensors) == 1:  # the common case: softmax minus the one-hot target
+            (log_probs,) = ctx.saved_tensors
+            grad_logits = np.exp(log_probs)
+            grad_logits[np.arange(len(ctx.target)), ctx.target] -= 1
+            grad_logits *= grad
+            return grad_logits, None, None, None, None, None
+        log_probs, coefficients = ctx.saved_tensors
+        need_logits, need_target = ctx.needs_input_grad[:2]
+        grad_logits = grad_target = None
+        if need_logits:
+            grad_logits = (np.exp(log_probs) * coefficients.sum(axis=1, keepdims=True) - coefficients) * grad
+        if need_target:  # probability targets only: integer tensors never need a gradient
+            grad_target = ctx.target_scale * log_probs * grad
+        return grad_logits, grad_target, None, None, None, None

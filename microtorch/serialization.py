@@ -60,9 +60,21 @@ def load_state(path):
         raise RuntimeError(f"load: {path!r} is not a microtorch checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+            state = {name: archive[name] for name in archive.files}
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise RuntimeError(f"load: {path!r} holds an object array (pickled Python objects); microtorch "
+                               "never unpickles, because that can run arbitrary code") from None
         raise RuntimeError(f"load: {path!r} is truncated or corrupted ({error})") from None
+    # A damaged zip can also claim an unknown compression method or version (NotImplementedError),
+    # or an absurd array size (MemoryError).
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, NotImplementedError, MemoryError) as error:
+        raise RuntimeError(f"load: {path!r} is truncated or corrupted ({error})") from None
+    for name, value in state.items():
+        if not isinstance(value, np.ndarray):  # np.load hands back members that are not .npy as raw bytes
+            raise RuntimeError(f"load: {path!r} is not a microtorch checkpoint: its entry {name!r} is not a "
+                               "numpy array (a zip archive from another library?)")
+    return state
 
 
 def load(model, path):

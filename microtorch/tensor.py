@@ -4,6 +4,7 @@ from numbers import Number
 import numpy as np
 
 from microtorch import _engine, ops
+from microtorch import ops_extra
 from microtorch._grad_mode import is_grad_enabled
 
 _apply = _engine.apply
@@ -16,8 +17,14 @@ def _array_of(data, dtype=None):
         array = data.data.copy()
     elif isinstance(data, np.ndarray):
         array = data.copy()
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"tensor(): numpy arrays of dtype {array.dtype} (shape {array.shape}) are not "
+                            "supported; expected bool, integer, float or complex numbers")
     elif isinstance(data, (Number, np.generic, list, tuple)):
-        array = np.array(data)
+        try:
+            array = np.array(data)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"tensor(): could not build a tensor from {_describe(data)}: {error}") from None
         if array.dtype == object or array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): could not build a numeric tensor from {_describe(data)}")
         if array.dtype == np.float64 and not isinstance(data, np.generic):
@@ -47,6 +54,8 @@ _SCALARS = (int, float, bool, np.generic)
 
 def _operand(other, op):
     """Check a binary op's other operand: a Tensor, an ndarray or a real number."""
+    if isinstance(other, np.generic):
+        return other.item()  # numpy scalars count as Python numbers, as in torch (no upcast)
     if isinstance(other, (Tensor, np.ndarray)) or isinstance(other, _SCALARS):
         return other
     raise TypeError(f"{op}: unsupported operand type {type(other).__name__}; "
@@ -62,18 +71,47 @@ def _check_broadcast(op, a, b):
             raise RuntimeError(f"{op}: shapes {shape_a} and {shape_b} cannot be broadcast together") from None
 
 
+def _kind(x):
+    return x.dtype.kind if isinstance(x, (Tensor, np.ndarray)) else "b" if isinstance(x, bool) else \
+        "i" if isinstance(x, int) else "f"
+
+
+def _cast_operand(x, dtype):
+    if isinstance(x, Tensor):
+        return x.to(dtype)
+    return x.astype(dtype) if isinstance(x, np.ndarray) else x
+
+
+def _promote(name, a, b):
+    """Cast operands where numpy's type promotion differs from torch's: an integer operand meeting
+    a float takes the float's dtype (float32 for a Python float), int / int is float32, and a 0-d
+    float tensor takes the dtype of a float tensor with dimensions."""
+    kind_a, kind_b = _kind(a), _kind(b)
+    if kind_a in "biu" and kind_b == "f":
+        return _cast_operand(a, b.dtype if isinstance(b, (Tensor, np.ndarray)) else np.float32), b
+    if kind_b in "biu" and kind_a == "f":
+        return a, _cast_operand(b, a.dtype if isinstance(a, (Tensor, np.ndarray)) else np.float32)
+    if kind_a in "biu" and kind_b in "biu" and name == "div":
+        return _cast_operand(a, np.float32), _cast_operand(b, np.float32)
+    if (isinstance(a, Tensor) and isinstance(b, Tensor) and kind_a == kind_b == "f" and a.dtype != b.dtype
+            and (a.ndim == 0) != (b.ndim == 0)):
+        return (a.to(b.dtype), b) if a.ndim == 0 else (a, b.to(a.dtype))
+    return a, b
+
+
 def _binary(fn, name):
     def method(self, other):
         other = _operand(other, name)
         _check_broadcast(name, self, other)
-        return _apply(fn, self, other)
+        return _apply(fn, *_promote(name, self, other))
 
     def reflected(self, other):
         other = _operand(other, name)
         _check_broadcast(name, other, self)
-        return _apply(fn, other, self)
+        return _apply(fn, *_promote(name, other, self))
 
-    return method, reflected
+    # The engine skips these checks when they cannot change anything (same-dtype float operands).
+    return _engine.fast_binary(fn, method, reflected)
 
 
 class Tensor(_engine.TensorBase):
@@ -168,27 +206,27 @@ class Tensor(_engine.TensorBase):
                                "converted to a Python scalar")
         return self.data.item()
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
         return _make(self.data)
 
-    def clone(self):
+    def clone(self) -> "Tensor":
         return _apply(_Clone, self)
 
-    def to(self, dtype):
+    def to(self, dtype) -> "Tensor":
         dtype = _as_dtype(dtype)
         return self if dtype == self.dtype else _apply(_Cast, self, dtype)
 
-    def float(self):
+    def float(self) -> "Tensor":
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> "Tensor":
         return self.to(np.float64)
 
-    def long(self):
+    def long(self) -> "Tensor":
         return self.to(np.int64)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True) -> "Tensor":
         self.requires_grad = requires_grad
         return self
 
@@ -196,16 +234,21 @@ class Tensor(_engine.TensorBase):
     def backward(self, gradient=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's .grad."""
         if not self.requires_grad:
-            raise RuntimeError("backward: element 0 of tensors does not require grad and does not have "
-                               "a grad_fn (call requires_grad_() on a leaf, or check for no_grad)")
+            raise RuntimeError(f"backward: the tensor (shape {self.shape}, dtype {self.dtype}) does not require "
+                               "grad and does not have a grad_fn (call requires_grad_() on a leaf, or check for "
+                               "no_grad)")
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
                                    f"this tensor has shape {self.shape}, so pass gradient=")
             gradient = np.ones_like(self.data)
         else:
-            gradient = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
-                                dtype=self.dtype)
+            try:
+                gradient = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                                    dtype=self.dtype)
+            except (TypeError, ValueError):
+                raise TypeError(f"backward: gradient must be a Tensor, a numpy array or numbers of shape "
+                                f"{self.shape}, got {_describe(gradient)}") from None
             if gradient.shape != self.shape:
                 raise RuntimeError(f"backward: gradient has shape {gradient.shape}, "
                                    f"but the tensor has shape {self.shape}")
@@ -229,103 +272,111 @@ class Tensor(_engine.TensorBase):
     __truediv__, __rtruediv__ = _binary(ops.Div, "div")
     __pow__, __rpow__ = _binary(ops.Pow, "pow")
 
-    def __matmul__(self, other):
+    def __matmul__(self, other) -> "Tensor":
         other = _operand(other, "matmul")
         _check_matmul(self, other)
-        return _apply(ops.MatMul, self, other)
+        return _apply(ops.MatMul, *_promote("matmul", self, other))
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other) -> "Tensor":
         other = _operand(other, "matmul")
         _check_matmul(other, self)
-        return _apply(ops.MatMul, other, self)
+        return _apply(ops.MatMul, *_promote("matmul", other, self))
 
-    def __neg__(self):
+    def __neg__(self) -> "Tensor":
         return _apply(ops.Neg, self)
 
-    def matmul(self, other):
+    def matmul(self, other) -> "Tensor":
         return self @ other
 
     # ------------------------------------------------------------ elementwise
-    def exp(self):
+    def exp(self) -> "Tensor":
         return _apply(ops.Exp, self)
 
-    def log(self):
+    def log(self) -> "Tensor":
         return _apply(ops.Log, self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> "Tensor":
         return _apply(ops.Sigmoid, self)
 
-    def tanh(self):
+    def tanh(self) -> "Tensor":
         return _apply(ops.Tanh, self)
 
-    def relu(self):
+    def relu(self) -> "Tensor":
         return _apply(ops.ReLU, self)
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         dim, keepdim = _reduction_args(self, "sum", dim, keepdim, axis, keepdims)
         return _apply(ops.Sum, self, dim, keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         dim, keepdim = _reduction_args(self, "mean", dim, keepdim, axis, keepdims)
         return _apply(ops.Mean, self, dim, keepdim)
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The maximum values (the original microtorch returns values only, not indices)."""
         dim, keepdim = _reduction_args(self, "max", dim, keepdim, axis, keepdims)
         return _apply(ops.Max, self, dim, keepdim)
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
         out = np.argmax(self.data, axis=dim, keepdims=keepdim)
         return _make(np.asarray(out, dtype=np.int64))
 
-    def softmax(self, dim=-1):
+    def softmax(self, dim=-1) -> "Tensor":
         dim = ops._normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
     # ------------------------------------------------------------ shapes
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> "Tensor":
         shape = _shape_args(shape)
         _check_reshape(self.shape, shape)
         return _apply(ops.Reshape, self, shape)
 
     view = reshape
 
-    def flatten(self):
-        return self.reshape(-1)
+    def flatten(self, start_dim=0, end_dim=-1) -> "Tensor":
+        """Merge dims start_dim..end_dim into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = ops._normalize_dim(start_dim, self.ndim, "flatten")
+        end = ops._normalize_dim(end_dim, self.ndim, "flatten")
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+        merged = int(np.prod(self.shape[start:end + 1]))
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def transpose(self, dim0=None, dim1=None):
+    def transpose(self, dim0=None, dim1=None) -> "Tensor":
         if dim0 is None and dim1 is None:
             return self.T
         dim0 = ops._normalize_dim(dim0, self.ndim, "transpose")
         dim1 = ops._normalize_dim(dim1, self.ndim, "transpose")
         return _apply(ops.Transpose, self, dim0, dim1)
 
-    def permute(self, *dims):
+    def permute(self, *dims) -> "Tensor":
         dims = _shape_args(dims)
         if sorted(ops._normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
         return _apply(ops.Permute, self, tuple(d % max(self.ndim, 1) for d in dims))
 
     @property
-    def T(self):
+    def T(self) -> "Tensor":
         """All dimensions reversed (a matrix transpose for 2-D tensors)."""
         return _apply(ops.Permute, self, tuple(range(self.ndim - 1, -1, -1)))
 
-    def t(self):
+    def t(self) -> "Tensor":
         if self.ndim > 2:
             raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but got {self.ndim}")
         return self.T
 
-    def split(self, split_size, dim=-1):
+    def split(self, split_size, dim=-1) -> list["Tensor"]:
         """Split into chunks of split_size along dim (the original's default dim is -1)."""
         return split(self, split_size, dim)
 
     # ------------------------------------------------------------ indexing
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> "Tensor":
         index = _index_of(index)
         try:
             self.data[index] if _needs_probe(index) else None
@@ -361,41 +412,227 @@ class Tensor(_engine.TensorBase):
         result = _apply(ops.SetItem, self, index, value)
         self.data = result.data
         self.grad_fn = result.grad_fn
+        self.requires_grad = True  # also when only the value required grad
 
 
     # ------------------------------------------------------------ in-place updates
-    def _in_place(self, op, update):
+    def _in_place(self, op, update, operand):
         if is_grad_enabled() and self.requires_grad:
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be modified in place while grad "
                                "mode is on; wrap the update in `with microtorch.no_grad():`")
+        _check_in_place(op, self, operand)
         update(self.data)
         _engine.bump_version(self)
         return self
 
-    def add_(self, other):
-        return self._in_place("add_", lambda data: np.add(data, _array_or_scalar(other), out=data, casting="unsafe"))
+    def add_(self, other) -> "Tensor":
+        return self._in_place("add_", lambda data: np.add(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
-    def sub_(self, other):
-        return self._in_place("sub_", lambda data: np.subtract(data, _array_or_scalar(other), out=data, casting="unsafe"))
+    def sub_(self, other) -> "Tensor":
+        return self._in_place("sub_", lambda data: np.subtract(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
-    def mul_(self, other):
-        return self._in_place("mul_", lambda data: np.multiply(data, _array_or_scalar(other), out=data, casting="unsafe"))
+    def mul_(self, other) -> "Tensor":
+        return self._in_place("mul_", lambda data: np.multiply(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
-    def div_(self, other):
-        return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"))
+    def div_(self, other) -> "Tensor":
+        return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
-    def copy_(self, source):
-        return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"))
+    def copy_(self, source) -> "Tensor":
+        return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"), source)
 
-    def fill_(self, value):
-        return self._in_place("fill_", lambda data: data.fill(value))
+    def fill_(self, value) -> "Tensor":
+        return self._in_place("fill_", lambda data: data.fill(value), value)
 
-    def zero_(self):
-        return self.fill_(0)
+    def zero_(self) -> "Tensor":
+        return self._in_place("zero_", lambda data: data.fill(0), 0)
+
+    # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
+    def sqrt(self) -> "Tensor":
+        return _apply(ops_extra.Sqrt, self)
+
+    def abs(self) -> "Tensor":
+        return _apply(ops_extra.Abs, self)
+
+    __abs__ = abs
+
+    def clamp(self, min=None, max=None) -> "Tensor":
+        """Clip values to [min, max]; either bound may be None."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, _SCALARS):
+                raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
+        return _apply(ops_extra.Clamp, self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other) -> "Tensor":
+        return maximum(self, other)
+
+    def minimum(self, other) -> "Tensor":
+        return minimum(self, other)
+
+    def where(self, condition, other) -> "Tensor":
+        """self where condition is True, other elsewhere (Tensor.where, as in PyTorch)."""
+        return where(condition, self, other)
+
+    def masked_fill(self, mask, value) -> "Tensor":
+        """A copy with value wherever the boolean mask (broadcast to self) is True."""
+        mask = _bool_mask(mask, "masked_fill")
+        if not _broadcasts_to(mask.shape, self.shape):
+            raise RuntimeError(f"masked_fill: mask of shape {mask.shape} cannot be broadcast to the "
+                               f"tensor's shape {self.shape}")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+        elif not isinstance(value, _SCALARS):
+            raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+        fill = value.to(self.dtype) if isinstance(value, Tensor) else np.asarray(value, dtype=self.dtype)
+        return _apply(ops_extra.Where, mask, fill, self)
+
+    def tril(self, diagonal=0) -> "Tensor":
+        return _apply(ops_extra.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
+
+    def triu(self, diagonal=0) -> "Tensor":
+        return _apply(ops_extra.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """The minimum values (values only, like max); the gradient goes where max's would for -self."""
+        dim, keepdim = _reduction_args(self, "min", dim, keepdim, axis, keepdims)
+        if self.data.size == 0:
+            raise RuntimeError(f"min: cannot reduce an empty tensor of shape {self.shape}")
+        return -_apply(ops.Max, -self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
+        if isinstance(dim, tuple):
+            raise TypeError("argmin: dim must be an int or None")
+        out = np.argmin(self.data, axis=dim, keepdims=keepdim)
+        return _make(np.asarray(out, dtype=np.int64))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
+        """Variance over dim; divides by n - correction (correction=1, i.e. unbiased, by default)."""
+        if isinstance(dim, list):
+            dim = tuple(dim)
+        dim = ops._normalize_dim(dim, self.ndim, "var")
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: pass either unbiased or correction, not both")
+        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+        if self.dtype.kind not in "fc":
+            raise TypeError(f"var: expected a floating point tensor, got dtype {self.dtype}")
+        return _apply(ops_extra.Var, self, dim, correction, bool(keepdim))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def squeeze(self, dim=None) -> "Tensor":
+        """Drop dims of size 1 (all of them, or those named by dim that have size 1)."""
+        if dim is None:
+            dims = range(self.ndim)
+        else:
+            dims = ops._normalize_dim(tuple(dim) if isinstance(dim, list) else dim, self.ndim, "squeeze")
+            dims = dims if isinstance(dims, tuple) else (dims,)
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+        return self if shape == self.shape else _apply(ops.Reshape, self, shape)
+
+    def unsqueeze(self, dim) -> "Tensor":
+        """Insert a dim of size 1 at position dim (dim may be -ndim-1 ... ndim)."""
+        dim = ops._normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        return _apply(ops.Reshape, self, self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def expand(self, *sizes) -> "Tensor":
+        """A broadcast view to sizes (-1 keeps a dim); the gradient is summed back."""
+        sizes = _shape_args(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes {sizes} must be at least the tensor's "
+                               f"number of dims ({self.shape})")
+        shape = tuple(n if n != -1 and i >= lead else (self.shape[i - lead] if i >= lead else n)
+                      for i, n in enumerate(sizes))
+        bad = [i for i, n in enumerate(shape) if n < 0 or (i >= lead and self.shape[i - lead] not in (1, n))]
+        if bad:
+            raise RuntimeError(f"expand: cannot expand a tensor of shape {self.shape} to {sizes} "
+                               f"(dim {bad[0]}: only size-1 dims can be expanded, -1 only for existing dims)")
+        return _apply(ops_extra.Expand, self, shape)
+
+    def expand_as(self, other) -> "Tensor":
+        return self.expand(other.shape)
+
+    def gather(self, dim, index) -> "Tensor":
+        """out[..., i, ...] = self[..., index[..., i, ...], ...] along dim (torch.gather)."""
+        dim = ops._normalize_dim(dim, self.ndim, "gather")
+        index = _int_index(index, "gather")
+        if index.ndim != self.ndim:
+            raise RuntimeError(f"gather: index {index.shape} and input {self.shape} must have the same number of dims")
+        if any(i != dim and n > m for i, (n, m) in enumerate(zip(index.shape, self.shape))):
+            raise RuntimeError(f"gather: index {index.shape} is larger than input {self.shape} "
+                               f"in a dim other than {dim}")
+        _check_index_range(index, self.shape[dim], "gather", dim)
+        return _apply(ops_extra.Gather, self, dim, index)
+
+    def index_select(self, dim, index) -> "Tensor":
+        """The entries at index (1-D integers) along dim."""
+        dim = ops._normalize_dim(dim, self.ndim, "index_select")
+        index = _int_index(index, "index_select")
+        if index.ndim > 1:
+            raise RuntimeError(f"index_select: index must be 1-D, got shape {index.shape}")
+        _check_index_range(index, self.shape[dim] if self.ndim else 1, "index_select", dim)
+        return _apply(ops_extra.IndexSelect, self, dim, index.reshape(-1))
+
+    def chunk(self, chunks, dim=0) -> list["Tensor"]:
+        """Split into at most `chunks` pieces of equal size (the last may be smaller)."""
+        if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        length = self.shape[ops._normalize_dim(dim, self.ndim, "chunk")]
+        return split(self, max(-(-length // chunks), 1), dim)
+
+    # comparisons give bool tensors outside the graph
+    def _compare(self, other, ufunc, name):
+        if not isinstance(other, (Tensor, np.ndarray, *_SCALARS)):
+            return NotImplemented  # `t == None` is False, `t < "a"` a TypeError, as for other objects
+        _check_broadcast(name, self, other)
+        return _make(ufunc(self.data, other.data if isinstance(other, Tensor) else other))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less, "lt")
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal, "le")
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater, "gt")
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal, "ge")
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal, "eq")
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal, "ne")
+
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
 
 def _array_or_scalar(value):
     return value.data if isinstance(value, Tensor) else value
+
+
+def _check_in_place(op, t, value):
+    """An in-place update keeps the tensor's shape and dtype: check the value before touching the data."""
+    value = _array_or_scalar(_operand(value, op))
+    shape = np.shape(value)
+    try:
+        fits = np.broadcast_shapes(shape, t.shape) == t.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{op}: a value of shape {shape} cannot be broadcast to the tensor's shape {t.shape}")
+    if op in ("add_", "sub_", "mul_", "div_"):
+        result = np.result_type(t.data, value) if op != "div_" else np.result_type(t.data, value, np.float32)
+        if not np.can_cast(result, t.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: the result type {result} cannot be stored in the tensor's dtype {t.dtype} "
+                               f"(shape {t.shape}); convert the tensor first, e.g. with .float()")
 
 
 class _Clone(ops.Function):
@@ -440,7 +677,9 @@ def _reduction_args(t, op, dim, keepdim, axis, keepdims):
         keepdim = keepdims
     if isinstance(dim, list):
         dim = tuple(dim)
-    return ops._normalize_dim(dim, t.ndim, op), bool(keepdim)
+    dim = ops._normalize_dim(dim, t.ndim, op)
+    # A 0-d tensor accepts dim 0 or -1, as in torch; numpy does not, and all dims is the same thing.
+    return (None if t.ndim == 0 else dim), bool(keepdim)
 
 
 def _shape_args(shape):
@@ -456,6 +695,9 @@ def _check_reshape(old, new):
     size = int(np.prod(old))
     if new.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred, got shape {new}")
+    if any(s < -1 for s in new):
+        raise RuntimeError(f"reshape: invalid shape {new} for a tensor of shape {old}: sizes must be >= 0 "
+                           "(or -1 for one inferred dimension)")
     known = int(np.prod([s for s in new if s != -1]))
     ok = (size == known) if -1 not in new else (known != 0 and size % known == 0)
     if not ok:
@@ -496,49 +738,52 @@ def _needs_probe(index):
 
 # ---------------------------------------------------------------- creation
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None) -> "Tensor":
     """A new leaf tensor holding a copy of data."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def zeros(*shape, dtype=np.float32, requires_grad=False):
+def zeros(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
     return _make(np.zeros(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
 
 
-def ones(*shape, dtype=np.float32, requires_grad=False):
+def ones(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
     return _make(np.ones(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t, dtype=None, requires_grad=False) -> "Tensor":
     return _make(np.zeros(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t, dtype=None, requires_grad=False) -> "Tensor":
     return _make(np.ones(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
 
 
-def full(shape, fill_value, dtype=np.float32, requires_grad=False):
+def full(shape, fill_value, dtype=None, requires_grad=False) -> "Tensor":
+    """shape filled with fill_value; the dtype follows the value (bool, int64, float32) unless given."""
+    if dtype is None:
+        dtype = _array_of(fill_value).dtype
     return _make(np.full(_shape_args((shape,)), fill_value, dtype=_as_dtype(dtype)), requires_grad)
 
 
-def uniform(*shape, low=0.0, high=1.0, dtype=np.float32, requires_grad=False):
+def uniform(*shape, low=0.0, high=1.0, dtype=np.float32, requires_grad=False) -> "Tensor":
     """Uniform samples in [low, high) (the original's signature: uniform(*shape, low, high))."""
     from microtorch.random import generator
     array = generator().uniform(low, high, _shape_args(shape)).astype(_as_dtype(dtype))
     return _make(array, requires_grad)
 
 
-def rand(*shape, dtype=np.float32, requires_grad=False):
+def rand(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
     return uniform(*shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def randn(*shape, dtype=np.float32, requires_grad=False):
+def randn(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
     from microtorch.random import generator
     array = generator().standard_normal(_shape_args(shape)).astype(_as_dtype(dtype))
     return _make(array, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> "Tensor":
     if end is None:
         start, end = 0, start
     array = np.arange(start, end, step)
@@ -549,7 +794,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _make(array, requires_grad)
 
 
-def argmax(t, dim=None, keepdim=False):
+def argmax(t, dim=None, keepdim=False) -> "Tensor":
     return t.argmax(dim, keepdim)
 
 
@@ -565,7 +810,7 @@ def _tensors_of(tensors, op):
     return tensors
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors, dim=0, *, axis=None) -> "Tensor":
     """Join tensors along an existing dim."""
     tensors = _tensors_of(tensors, "cat")
     dim = ops._normalize_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
@@ -580,7 +825,7 @@ def cat(tensors, dim=0, *, axis=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors, dim=0, *, axis=None) -> "Tensor":
     """Join tensors along a new dim."""
     tensors = _tensors_of(tensors, "stack")
     dim = ops._normalize_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
@@ -589,7 +834,7 @@ def stack(tensors, dim=0, *, axis=None):
     return _apply(ops.Stack, dim, *tensors)
 
 
-def split(t, split_size, dim=-1):
+def split(t, split_size, dim=-1) -> list["Tensor"]:
     """Chunks of split_size along dim (the last one may be smaller); a list of sizes also works."""
     dim = ops._normalize_dim(dim, t.ndim, "split")
     length = t.shape[dim]
@@ -607,3 +852,118 @@ def split(t, split_size, dim=-1):
         chunks.append(_apply(ops.GetItem, t, index))
         start += size
     return chunks
+
+
+# ---------------------------------------------------------------- more tensor ops: functions and their checks
+
+def where(condition, input, other) -> "Tensor":
+    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers."""
+    condition = _bool_mask(condition, "where")
+    input, other = _operand(input, "where"), _operand(other, "where")
+    try:
+        np.broadcast_shapes(condition.shape, np.shape(input), np.shape(other))
+    except ValueError:
+        raise RuntimeError(f"where: condition {condition.shape}, input {np.shape(input)} and other "
+                           f"{np.shape(other)} cannot be broadcast together") from None
+    return _apply(ops_extra.Where, condition, input, other)
+
+
+def maximum(input, other) -> "Tensor":
+    """Elementwise maximum; ties share the gradient equally, as in PyTorch."""
+    other = _operand(other, "maximum")
+    _check_broadcast("maximum", input, other)
+    return _apply(ops_extra.Maximum, input, other)
+
+
+def minimum(input, other) -> "Tensor":
+    other = _operand(other, "minimum")
+    _check_broadcast("minimum", input, other)
+    return _apply(ops_extra.Minimum, input, other)
+
+
+def absolute(input) -> "Tensor":
+    return input.abs()
+
+
+def sqrt(input) -> "Tensor":
+    return input.sqrt()
+
+
+def clamp(input, min=None, max=None) -> "Tensor":
+    return input.clamp(min, max)
+
+
+def tril(input, diagonal=0) -> "Tensor":
+    return input.tril(diagonal)
+
+
+def triu(input, diagonal=0) -> "Tensor":
+    return input.triu(diagonal)
+
+
+def argmin(input, dim=None, keepdim=False) -> "Tensor":
+    return input.argmin(dim, keepdim)
+
+
+def squeeze(input, dim=None) -> "Tensor":
+    return input.squeeze(dim)
+
+
+def unsqueeze(input, dim) -> "Tensor":
+    return input.unsqueeze(dim)
+
+
+def flatten(input, start_dim=0, end_dim=-1) -> "Tensor":
+    return input.flatten(start_dim, end_dim)
+
+
+def gather(input, dim, index) -> "Tensor":
+    return input.gather(dim, index)
+
+
+def index_select(input, dim, index) -> "Tensor":
+    return input.index_select(dim, index)
+
+
+def chunk(input, chunks, dim=0) -> list["Tensor"]:
+    return input.chunk(chunks, dim)
+
+
+def masked_fill(input, mask, value) -> "Tensor":
+    return input.masked_fill(mask, value)
+
+
+def _bool_mask(mask, op):
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype != np.bool_:
+        raise TypeError(f"{op}: expected a bool condition/mask, got dtype {array.dtype} "
+                        "(compare first, e.g. `x > 0`)")
+    return array
+
+
+def _int_index(index, op):
+    array = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {array.dtype}")
+    return array
+
+
+def _check_index_range(index, length, op, dim):
+    if index.size and (index.min() < 0 or index.max() >= length):
+        bad = index[(index < 0) | (index >= length)].flat[0]
+        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {length}")
+
+
+def _triangle_args(t, diagonal, op):
+    if t.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {t.shape}")
+    if not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
+    return int(diagonal)
+
+
+def _broadcasts_to(shape, target):
+    """Can an array of shape be broadcast to target (without changing target)?"""
+    if len(shape) > len(target):
+        return False
+    return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))

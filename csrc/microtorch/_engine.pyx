@@ -9,17 +9,35 @@ gradient. The arithmetic itself lives in the ops (microtorch/ops.py).
 cimport cython
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTuple_GET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_DECREF
+
+cdef extern from "Python.h":
+    object PyObject_Call(object callable, object args, PyObject *kwargs)
+    PyObject **_PyObject_GetDictPtr(PyObject *obj)
+    int PyObject_GC_IsTracked(object obj)
+    void PyObject_GC_UnTrack(object obj)
+    void PyObject_GC_Track(object obj)
 
 import weakref
 import numpy as np
 
 from microtorch._grad_mode cimport grad_enabled
 
+cdef inline tuple untrack(tuple items):
+    # A tuple of ints, arrays or version counters cannot be part of a reference cycle: hiding it
+    # from the cycle collector keeps big graphs from making every collection slower.
+    if PyObject_GC_IsTracked(items):
+        PyObject_GC_UnTrack(items)
+    return items
+
+
 cdef object ndarray = np.ndarray
 cdef object asarray = np.asarray
 cdef object ones_like = np.ones_like
 cdef object np_add = np.add
+cdef object np_dtype = np.dtype
+cdef object _float32 = np.dtype(np.float32)
+cdef object _float64 = np.dtype(np.float64)
 cdef object _tensor_class = None      # microtorch.Tensor, registered at import
 cdef unsigned long long _backward_pass = 0
 cdef bint _detect_anomaly = False      # check every forward result and gradient for nan/inf
@@ -43,6 +61,7 @@ def register_tensor_class(cls):
     _tensor_class = cls
 
 
+@cython.freelist(64)
 cdef class VersionCounter:
     """Counts in-place modifications of a tensor's data (see bump_version)."""
 
@@ -66,6 +85,10 @@ cdef class Context:
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
+        for array in arrays:
+            if type(array) is not ndarray:
+                return
+        untrack(arrays)
 
     @property
     def saved_tensors(self):
@@ -105,9 +128,9 @@ cdef class Context:
         self.saved_versions = None
         self.next_edges = None
         self.released = True
-        stash = getattr(self, "__dict__")
-        if stash:
-            stash.clear()
+        stash = _PyObject_GetDictPtr(<PyObject*>self)  # no dict is created if forward stashed nothing
+        if stash != NULL and stash[0] != NULL:
+            (<dict>stash[0]).clear()
 
 
 @cython.freelist(64)
@@ -189,103 +212,241 @@ def apply(fn, *args):
     Tensors in args are passed to forward as their ndarrays; anything else
     (Python numbers, shapes, dims) is passed through unchanged.
     """
+    return apply_args(fn, args)
+
+
+# needs_input_grad of one- and two-input ops, shared: indexed by need_0 + 2 * need_1.
+cdef tuple _NEEDS_1 = ((False,), (True,))
+cdef tuple _NEEDS_2 = ((False, False), (True, False), (False, True), (True, True))
+
+
+cdef object apply_args(fn, tuple args):
+    # The forward call is forward(ctx, *arrays): build that argument tuple directly.
     cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
     cdef bint record = grad_enabled()
-    cdef bint any_grad = False
+    cdef int mask = 0
+    cdef bint cyclic = False   # could this node become part of a reference cycle? (see _untrack_node)
     cdef TensorBase t, result
     cdef Context ctx = Context.__new__(Context)
-    cdef tuple raw = PyTuple_New(n)
-    cdef tuple needs = PyTuple_New(n)
+    cdef tuple call_args = PyTuple_New(n + 1)
     cdef tuple edges = PyTuple_New(n)
-    cdef object arg, value, edge, need
+    cdef object arg, value, edge
+    Py_INCREF(ctx)
+    PyTuple_SET_ITEM(call_args, 0, ctx)
     for i in range(n):
         arg = <object>PyTuple_GET_ITEM(args, i)
-        need = False
         if isinstance(arg, TensorBase):
             t = <TensorBase>arg
             value = t._data
             if record and t._requires_grad:
-                any_grad = True
-                need = True
-                edge = t.grad_fn if t.grad_fn is not None else t
+                mask |= (1 << i) if i < 2 else 4   # bits 0 and 1 index _NEEDS_2; 4 only says "some"
+                if t.grad_fn is not None:
+                    edge = t.grad_fn
+                    cyclic = cyclic or PyObject_GC_IsTracked(edge)
+                else:
+                    edge = t
+                    cyclic = cyclic or t._hooks is not None or _has_dict(t)
             else:
                 edge = value    # a constant input: kept so the graph can be drawn
         else:
             value = arg
             edge = arg
+            cyclic = cyclic or not _is_atomic(arg)
         Py_INCREF(value)
-        PyTuple_SET_ITEM(raw, i, value)
-        Py_INCREF(need)
-        PyTuple_SET_ITEM(needs, i, need)
+        PyTuple_SET_ITEM(call_args, i + 1, value)
         Py_INCREF(edge)
         PyTuple_SET_ITEM(edges, i, edge)
-    ctx.needs_input_grad = needs
+    ctx.needs_input_grad = _needs_tuple(args, mask, record)
     ctx.fn = fn
     try:
-        out = fn.forward(ctx, *raw)
+        out = PyObject_Call(fn.forward, call_args, NULL)
     except (ValueError, IndexError, TypeError) as error:
-        raise _forward_error(fn, raw, error) from error
+        raise _forward_error(fn, call_args, error) from error
     if type(out) is not ndarray:
         out = asarray(out)
     result = wrap(out)
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
-    if any_grad:
+    if mask:
         dtype = out.dtype
-        if dtype.kind not in "fc":
+        if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
             return result   # integer and bool results (argmax, comparisons) carry no gradient
         if out.base is not None:
-            _share_view_version(args, raw, out, result)
+            _share_view_version(args, out, result)
         if ctx.saved is not None:
-            _track_saved_versions(ctx, args, raw, out, result)
+            _track_saved_versions(ctx, args, out, result)
         ctx.next_edges = edges
-        ctx.out_shape = out.shape
+        ctx.out_shape = untrack(out.shape)
         ctx.out_dtype = dtype
+        if not cyclic and _stash_is_atomic(ctx):
+            _untrack_node(ctx)
         result._requires_grad = True
         result.grad_fn = ctx
     return result
 
 
-cdef void _share_view_version(tuple args, tuple raw, object out, TensorBase result) except *:
+# Python's cycle collector walks every container it tracks, and a deep graph holds
+# two per op (the node and its edges). A node can only be part of a reference cycle
+# through something that points back into the graph: a hook, an object stashed on ctx,
+# a non-atomic constant input, a leaf with hooks or attributes, or a parent node that
+# is itself in danger (nodes only point to their parents). Nodes with none of these
+# are hidden from the collector; add_hook puts a node back. (Like PyTorch, a hook added
+# to a node after its consumers were recorded, and that refers to one of them, forms a
+# cycle the collector cannot see until backward frees the graph.)
+
+cdef inline void _untrack_node(Context ctx):
+    PyObject_GC_UnTrack(ctx)
+    untrack(ctx.next_edges)
+
+
+cdef void _track_node(Context ctx):
+    if not PyObject_GC_IsTracked(ctx):
+        PyObject_GC_Track(ctx)
+    if ctx.next_edges is not None and not PyObject_GC_IsTracked(ctx.next_edges):
+        PyObject_GC_Track(ctx.next_edges)
+
+
+cdef inline bint _has_dict(object obj):
+    cdef PyObject **slot = _PyObject_GetDictPtr(<PyObject*>obj)
+    return slot != NULL and slot[0] != NULL
+
+
+cdef bint _is_atomic(object value):
+    # Values that cannot refer back to a tensor: numbers, strings, arrays, dtypes, tuples of these.
+    if value is None or type(value) is int or type(value) is float or type(value) is bool:
+        return True
+    if type(value) is ndarray or type(value) is str or isinstance(value, np_dtype):
+        return True
+    if type(value) is tuple:
+        for item in <tuple>value:
+            if not _is_atomic(item):
+                return False
+        return True
+    return False
+
+
+cdef bint _stash_is_atomic(Context ctx):
+    cdef PyObject **slot = _PyObject_GetDictPtr(<PyObject*>ctx)
+    if slot == NULL or slot[0] == NULL:
+        return True
+    for value in (<dict>slot[0]).values():
+        if not _is_atomic(value):
+            return False
+    return True
+
+
+def fast_binary(fn, checked, checked_reflected):
+    """Tensor's dunder pair for a binary op (self OP other, other OP self).
+
+    checked and checked_reflected are the Python methods that check and promote the
+    operands. When that could change nothing (two float tensors of one dtype, or a float
+    tensor and a Python number) the op is applied directly; otherwise, and after any
+    error, the checked method runs, so its clear messages are the ones users see.
+    """
+    def method(self, other):
+        if _plain_operands(self, other):
+            try:
+                return apply_args(fn, (self, other))
+            except RuntimeError:
+                pass
+        return checked(self, other)
+
+    def reflected(self, other):
+        if _plain_operands(self, other):
+            try:
+                return apply_args(fn, (other, self))
+            except RuntimeError:
+                pass
+        return checked_reflected(self, other)
+
+    return method, reflected
+
+
+cdef inline bint _plain_operands(TensorBase self, object other):
+    # self is a float tensor, and other is a tensor of the same dtype or a Python number.
+    dtype = self._data.dtype
+    if dtype is not _float32 and dtype is not _float64:
+        return False
+    if isinstance(other, TensorBase):
+        return (<TensorBase>other)._data.dtype is dtype
+    return type(other) is float or type(other) is int
+
+
+cdef inline tuple _needs_tuple(tuple args, int mask, bint record):
+    # One bool per input; the common one- and two-input cases reuse shared tuples.
+    cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
+    if n == 1:
+        return <tuple>PyTuple_GET_ITEM(_NEEDS_1, mask)
+    if n == 2:
+        return <tuple>PyTuple_GET_ITEM(_NEEDS_2, mask)
+    cdef tuple needs = PyTuple_New(n)
+    for i in range(n):
+        arg = <object>PyTuple_GET_ITEM(args, i)
+        need = record and isinstance(arg, TensorBase) and (<TensorBase>arg)._requires_grad
+        Py_INCREF(need)
+        PyTuple_SET_ITEM(needs, i, need)
+    return needs
+
+
+cdef void _share_view_version(tuple args, object out, TensorBase result) except *:
     # A view (reshape, transpose, basic indexing) shares its input's version counter, as in PyTorch,
     # so modifying either one in place is seen by every node that saved the other.
     cdef Py_ssize_t i
     base = out.base
-    for i in range(PyTuple_GET_SIZE(raw)):
+    for i in range(PyTuple_GET_SIZE(args)):
         arg = <object>PyTuple_GET_ITEM(args, i)
         if isinstance(arg, TensorBase):
-            array = <object>PyTuple_GET_ITEM(raw, i)
+            array = (<TensorBase>arg)._data
             if base is array or base is array.base:
                 result._version_counter = counter_of(<TensorBase>arg)
                 return
 
 
-cdef void _track_saved_versions(Context ctx, tuple args, tuple raw, object out, TensorBase result) except *:
+cdef void _track_saved_versions(Context ctx, tuple args, object out, TensorBase result) except *:
     # Remember the version of every tensor whose array forward saved, to catch in-place edits later.
-    cdef list counters = []
+    # counters[j] belongs to saved[j]; None for arrays that no tensor holds (fresh intermediates).
+    cdef tuple saved = ctx.saved
+    cdef Py_ssize_t i, j, k = PyTuple_GET_SIZE(saved)
+    cdef tuple counters = None
     cdef VersionCounter counter
-    cdef Py_ssize_t i
     cdef unsigned long long total = 0
-    for saved in ctx.saved:
-        if saved is out:
-            counters.append(counter_of(result))
-            continue
-        for i in range(PyTuple_GET_SIZE(raw)):
-            if saved is <object>PyTuple_GET_ITEM(raw, i) and isinstance(<object>PyTuple_GET_ITEM(args, i), TensorBase):
-                counters.append(counter_of(<TensorBase>PyTuple_GET_ITEM(args, i)))
-                break
-    if counters:
-        for counter in counters:
+    for j in range(k):
+        item = <object>PyTuple_GET_ITEM(saved, j)
+        counter = None
+        if item is out:
+            counter = counter_of(result)
+        else:
+            for i in range(PyTuple_GET_SIZE(args)):
+                arg = <object>PyTuple_GET_ITEM(args, i)
+                if isinstance(arg, TensorBase) and item is (<TensorBase>arg)._data:
+                    counter = counter_of(<TensorBase>arg)
+                    break
+        if counter is not None:
+            if counters is None:
+                counters = _nones(k)
+            Py_INCREF(counter)
+            Py_DECREF(<object>PyTuple_GET_ITEM(counters, j))
+            PyTuple_SET_ITEM(counters, j, counter)
             total += counter.value
-        ctx.saved_versions = tuple(counters)
+    if counters is not None:
+        ctx.saved_versions = untrack(counters)
         ctx.saved_version_sum = total
 
 
+cdef tuple _nones(Py_ssize_t k):
+    # A new tuple of k Nones (not `(None,) * k`, which may return a shared constant to fill in).
+    cdef tuple items = PyTuple_New(k)
+    for i in range(k):
+        Py_INCREF(None)
+        PyTuple_SET_ITEM(items, i, None)
+    return items
+
+
 cdef void _check_versions(Context node) except *:
-    cdef VersionCounter counter
     cdef unsigned long long total = 0
     for counter in node.saved_versions:
-        total += counter.value
+        if counter is not None:
+            total += (<VersionCounter>counter).value
     if total != node.saved_version_sum:
         raise RuntimeError(
             f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
@@ -302,11 +463,11 @@ cdef void _check_finite(fn, str phase, object array) except *:
             f"(shape {array.shape}, dtype {array.dtype})")
 
 
-cdef object _forward_error(fn, tuple raw, error):
-    # Name the op and the shapes of its inputs in numpy's complaint.
+cdef object _forward_error(fn, tuple call_args, error):
+    # Name the op and the shapes of its inputs in numpy's complaint (call_args is (ctx, *inputs)).
     name = getattr(fn, "__name__", "Function")
     described = ", ".join(
-        f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in raw)
+        f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in call_args[1:])
     message = f"{name}: {error} (inputs: {described})"
     if isinstance(error, IndexError):
         return IndexError(message)
@@ -322,7 +483,8 @@ cdef object unbroadcast(object grad, object shape, object dtype):
     gshape = grad.shape
     if gshape != shape:
         grad = _sum_to_shape(grad, gshape, shape)
-    if grad.dtype is not dtype and grad.dtype != dtype:
+    gdtype = grad.dtype
+    if gdtype is not dtype and gdtype != dtype:
         grad = grad.astype(dtype)
     return grad
 
@@ -359,7 +521,7 @@ cdef inline void accumulate_leaf(TensorBase leaf, object grad):
         leaf._grad = grad
         leaf._grad_owned = False
     elif leaf._grad_owned:
-        np_add(leaf._grad, grad, out=leaf._grad)
+        np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
     else:
         leaf._grad = leaf._grad + grad
         leaf._grad_owned = True
@@ -370,7 +532,7 @@ cdef inline void accumulate_node(Context node, object grad):
         node.grad_buffer = grad
         node.grad_owned = False
     elif node.grad_owned:
-        np_add(node.grad_buffer, grad, out=node.grad_buffer)
+        np_add(node.grad_buffer, grad, node.grad_buffer)
     else:
         node.grad_buffer = node.grad_buffer + grad
         node.grad_owned = True
@@ -415,66 +577,74 @@ cdef list _count_dependencies(Context root):
 
 def run_backward(TensorBase root, gradient, bint retain_graph=False):
     """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
+    cdef Context node
+    if root.grad_fn is None:
+        accumulate_leaf(root, gradient)
+        return
+    cdef Context root_node = root.grad_fn
+    order = _count_dependencies(root_node)
+    root_node.grad_buffer = gradient
+    root_node.grad_owned = False
+    try:
+        _backward_from(root_node, retain_graph)
+    except BaseException:
+        # An error part-way must not leave gradients parked in the graph.
+        for node in order:
+            node.grad_buffer = None
+        raise
+
+
+cdef void _backward_from(Context root_node, bint retain_graph) except *:
+    # Second pass: run each node once all its consumers have sent their gradient.
     cdef Context node, parent
     cdef TensorBase leaf
     cdef tuple edges
     cdef Py_ssize_t i, n
-    if root.grad_fn is None:
-        accumulate_leaf(root, gradient)
-        return
-    root_node = root.grad_fn
-    order = _count_dependencies(root_node)
     cdef list ready = [root_node]
-    (<Context>root_node).grad_buffer = gradient
-    (<Context>root_node).grad_owned = False
-    try:
-        while ready:
-            node = <Context>ready.pop()
-            grad = node.grad_buffer
-            node.grad_buffer = None
-            edges = node.next_edges
-            if grad is not None:
-                if node.hooks is not None:
-                    grad = _run_hooks(node.hooks, grad, node.out_shape)
-                if node.retained is not None:
-                    _retain(node, grad)
-                if node.saved_versions is not None:
-                    _check_versions(node)
-                grads = node.fn.backward(node, grad)
-                if type(grads) is not tuple:
-                    grads = (grads,)
-                if _detect_anomaly:
-                    for g in grads:
-                        _check_finite(node.fn, "backward", g)
-                n = PyTuple_GET_SIZE(edges)
-                if PyTuple_GET_SIZE(grads) < n:
-                    raise RuntimeError(
-                        f"{node.name}.backward returned {PyTuple_GET_SIZE(grads)} gradients, "
-                        f"expected one per forward input ({n})")
-            else:
-                grads = None
-            for i in range(PyTuple_GET_SIZE(edges)):
-                edge = <object>PyTuple_GET_ITEM(edges, i)
-                g = None if grads is None else <object>PyTuple_GET_ITEM(grads, i)
-                if type(edge) is Context:
-                    parent = <Context>edge
-                    if g is not None:
-                        accumulate_node(parent, unbroadcast(g, parent.out_shape, parent.out_dtype))
-                    parent.dependencies -= 1
-                    if parent.dependencies == 0:
-                        ready.append(parent)
-                elif g is not None and isinstance(edge, TensorBase):
-                    leaf = <TensorBase>edge
-                    g = unbroadcast(g, leaf._data.shape, leaf._data.dtype)
-                    if leaf._hooks is not None:
-                        g = _run_hooks(leaf._hooks, g, leaf._data.shape)
-                    accumulate_leaf(leaf, g)
-            if not retain_graph:
-                node.release()
-    finally:
-        # An error part-way must not leave gradients parked in the graph.
-        for node in order:
-            node.grad_buffer = None
+    while ready:
+        node = <Context>ready.pop()
+        grad = node.grad_buffer
+        node.grad_buffer = None
+        edges = node.next_edges
+        n = PyTuple_GET_SIZE(edges)
+        if grad is not None:
+            if node.hooks is not None:
+                grad = _run_hooks(node.hooks, grad, node.out_shape)
+            if node.retained is not None:
+                _retain(node, grad)
+            if node.saved_versions is not None:
+                _check_versions(node)
+            grads = node.fn.backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if _detect_anomaly:
+                for g in grads:
+                    _check_finite(node.fn, "backward", g)
+            if PyTuple_GET_SIZE(grads) < n:
+                raise RuntimeError(
+                    f"{node.name}.backward returned {PyTuple_GET_SIZE(grads)} gradients, "
+                    f"expected one per forward input ({n})")
+        else:
+            grads = None
+        for i in range(n):
+            edge = <object>PyTuple_GET_ITEM(edges, i)
+            g = None if grads is None else <object>PyTuple_GET_ITEM(grads, i)
+            if type(edge) is Context:
+                parent = <Context>edge
+                if g is not None:
+                    accumulate_node(parent, unbroadcast(g, parent.out_shape, parent.out_dtype))
+                parent.dependencies -= 1
+                if parent.dependencies == 0:
+                    ready.append(parent)
+            elif g is not None and isinstance(edge, TensorBase):
+                leaf = <TensorBase>edge
+                data = leaf._data
+                g = unbroadcast(g, data.shape, data.dtype)
+                if leaf._hooks is not None:
+                    g = _run_hooks(leaf._hooks, g, data.shape)
+                accumulate_leaf(leaf, g)
+        if not retain_graph:
+            node.release()
 
 
 cdef object _run_hooks(list hooks, object grad, object shape):
@@ -513,5 +683,6 @@ def add_hook(TensorBase tensor, hook):
         return tensor._hooks
     if tensor.grad_fn.hooks is None:
         tensor.grad_fn.hooks = []
+        _track_node(tensor.grad_fn)   # a hook may refer back into the graph
     tensor.grad_fn.hooks.append(hook)
     return tensor.grad_fn.hooks

@@ -11,25 +11,32 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "dropout", "mse_loss", "cross_e
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _input(op, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__} "
+                        "(wrap data with microtorch.tensor(...))")
+    return x
+
+
 def relu(x):
-    return x.relu()
+    return _input("relu", x).relu()
 
 
 def sigmoid(x):
-    return x.sigmoid()
+    return _input("sigmoid", x).sigmoid()
 
 
 def tanh(x):
-    return x.tanh()
+    return _input("tanh", x).tanh()
 
 
 def softmax(x, dim=-1):
-    return x.softmax(dim)
+    return _input("softmax", x).softmax(dim)
 
 
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, with weight shaped (out_features, in_features) as in PyTorch."""
-    out = x @ weight.T
+    out = _input("linear", x) @ _input("linear", weight).T
     return out if bias is None else out + bias
 
 
@@ -49,19 +56,24 @@ def _check_reduction(op, reduction):
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _as_tensor(value, like):
+def _as_tensor(value, like, op="loss"):
     """A loss target as a tensor; Python numbers and lists take the input's dtype."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, np.ndarray):
-        return _make(value)
-    return _make(np.asarray(value, dtype=like.dtype))
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        array = np.asarray(value, dtype=object)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{op}: target must be a Tensor, a numpy array or numbers, got "
+                        f"{type(value).__name__} of dtype {array.dtype} (shape {array.shape})")
+    return _make(array if isinstance(value, np.ndarray) else array.astype(like.dtype))
 
 
 def mse_loss(input, target, reduction="mean"):
     """Mean (or sum) of squared differences; input and target broadcast as in PyTorch."""
     _check_reduction("mse_loss", reduction)
-    target = _as_tensor(target, input)
+    target = _as_tensor(target, _input("mse_loss", input), "mse_loss")
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
@@ -70,20 +82,9 @@ def mse_loss(input, target, reduction="mean"):
     return _apply(ops.MSELoss, input, target, reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
-    """Softmax cross-entropy of logits (N, C) against integer class targets (N,)."""
-    _check_reduction("cross_entropy", reduction)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if input.ndim != 2:
-        raise RuntimeError(f"cross_entropy: expected logits of shape (N, C), got {input.shape}")
-    if target_array.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {target_array.dtype} "
-                        "(convert with .long())")
-    if target_array.shape != (input.shape[0],):
-        raise RuntimeError(f"cross_entropy: expected targets of shape ({input.shape[0]},) for logits "
-                           f"{input.shape}, got {target_array.shape}")
-    classes = input.shape[1]
-    if target_array.size and (target_array.min() < 0 or target_array.max() >= classes):
-        bad = target_array[(target_array < 0) | (target_array >= classes)][0]
-        raise IndexError(f"cross_entropy: target {bad} is out of bounds for {classes} classes")
-    return _apply(ops.CrossEntropy, input, target_array, reduction)
+# Convolution, pooling, normalisation, embedding, more activations and losses, pad, and
+# cross_entropy (with weight, ignore_index, label_smoothing and probability targets).
+from microtorch.nn.functional_extra import *  # noqa: E402,F401,F403
+from microtorch.nn.functional_extra import __all__ as _extra_names  # noqa: E402
+
+__all__ += [name for name in _extra_names if name not in __all__]

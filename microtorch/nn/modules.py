@@ -162,15 +162,21 @@ class Module:
         if strict and unexpected:
             problems.append(f"unexpected keys: {unexpected}")
         for name, target in own.items():
-            if name in arrays and arrays[name].shape != target.shape:
+            if name in arrays and arrays[name].dtype.kind not in "biuf":
+                problems.append(f"dtype mismatch for {name}: checkpoint dtype {arrays[name].dtype} is not "
+                                f"a real number type (model dtype {target.dtype})")
+            elif name in arrays and arrays[name].shape != target.shape:
                 problems.append(f"size mismatch for {name}: checkpoint shape {arrays[name].shape}, "
                                 f"model shape {target.shape}")
         if problems:
             raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
                                + ". The model was not changed.")
-        for name, target in own.items():
-            if name in arrays:
-                target.data = arrays[name].astype(target.dtype, copy=True)
+        # Convert everything first, so that nothing is assigned unless everything converts.
+        converted = {name: arrays[name].astype(target.dtype, copy=True) for name, target in own.items()
+                     if name in arrays}
+        for name, value in converted.items():
+            own[name].data = value
+            _engine.bump_version(own[name])  # a graph recorded with the old values must not backpropagate
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ repr

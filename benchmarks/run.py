@@ -1,0 +1,596 @@
+"""Tensor engine benchmarks: microtorch against a hand-written numpy floor and PyTorch eager.
+
+    python benchmarks/run.py [--quick] [--rounds N] [--json benchmarks/results.json]
+
+The numpy floor is the same math written directly in numpy, with no graph: the fewest
+kernel calls that compute the forward pass and the gradients that are needed. Its
+distance to microtorch is the engine's cost: method calls, graph nodes, the backward
+traversal and any wasted kernel.
+
+Method: every engine first runs each workload in float64 and its gradients must agree
+with the floor's. Then, after a warm-up, each round times one block of every engine
+back to back (the order rotates from round to round); the table reports the median
+block time and the median of the same-round ratios, so that slow phases of the machine
+cancel. Timings use one thread (numpy's BLAS through threadpoolctl, torch.set_num_threads);
+the large workloads are timed again with the default thread count. Peak memory is
+tracemalloc's peak over one training step (numpy reports its buffers to tracemalloc,
+PyTorch does not).
+
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this process only, before numpy
+loads: they are set on this machine for old OpenBLAS builds and make the current one
+pick slower kernels. The kernel OpenBLAS runs is printed (threadpoolctl). Pass
+--keep-openblas-env to keep them.
+"""
+import os
+import sys
+
+if "--keep-openblas-env" not in sys.argv:
+    for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        os.environ.pop(_variable, None)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import gc  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))   # run from a source checkout without installing
+sys.path.insert(0, str(HERE))          # the sibling benchmark scripts
+
+import microtorch as mt  # noqa: E402
+import microtorch.nn.functional as F  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the floor and microtorch still run
+    torch = None
+
+ENGINES = ("numpy", "microtorch", "torch")
+
+# workload -> the most microtorch may take, as a multiple of the numpy floor (1 thread)
+TARGETS = {
+    "chain (8,8) x2000": 2.0,
+    "chain (4,) x10000": 2.0,
+    "mlp batch 32": 1.25,
+    "mlp batch 512": 1.1,
+    "matmul 10x(512,512)": 1.05,
+}
+TORCH_OVER_OURS_TARGET = 2.5   # on the op chains, PyTorch eager / microtorch at least this
+MEMORY_TARGET = 1.3            # MLP batch 512 step: microtorch peak / numpy floor peak at most this
+
+
+# ---------------------------------------------------------------- op chain
+# One cycle of elementwise ops, the same in every engine: x, w and c need gradients.
+CYCLE = "h*w, h+c, tanh, h-w, h*0.5, exp, h*c, tanh"
+CYCLE_LENGTH = 8
+
+
+def chain_ours(x, w, c, cycles):
+    h = x
+    for _ in range(cycles):
+        h = (h * w + c).tanh()
+        h = ((h - w) * 0.5).exp()
+        h = (h * c).tanh()
+    return h.sum()
+
+
+def chain_torch(x, w, c, cycles):
+    h = x
+    for _ in range(cycles):
+        h = torch.tanh(h * w + c)
+        h = torch.exp((h - w) * 0.5)
+        h = torch.tanh(h * c)
+    return h.sum()
+
+
+def chain_floor(x, w, c, cycles):
+    """Forward, keeping what backward needs, then the backward pass by hand."""
+    saved = []
+    h = x
+    for _ in range(cycles):
+        t1 = np.tanh(h * w + c)
+        e = np.exp((t1 - w) * 0.5)
+        t2 = np.tanh(e * c)
+        saved.append((h, t1, e, t2))
+        h = t2
+    loss = h.sum()
+    g = np.ones_like(h)
+    grad_w = np.zeros_like(w)
+    grad_c = np.zeros_like(c)
+    for h, t1, e, t2 in reversed(saved):
+        g = g * (1 - t2 * t2)      # tanh
+        grad_c += g * e            # h*c
+        g = g * c
+        g = g * e                  # exp
+        g = g * 0.5                # h*0.5
+        grad_w -= g                # h-w
+        g = g * (1 - t1 * t1)      # tanh
+        grad_c += g                # h+c
+        grad_w += g * h            # h*w
+        g = g * w
+    return loss, g, grad_w, grad_c
+
+
+class Chain:
+    def __init__(self, shape, ops):
+        self.shape, self.ops = shape, ops
+        self.name = f"chain ({','.join(map(str, shape))}{',' if len(shape) == 1 else ''}) x{ops}"
+        self.cycles = ops // CYCLE_LENGTH
+        self.unit = "us/op"
+        self.per = ops
+
+    def values(self, dtype, seed=0):
+        rng = np.random.default_rng(seed)
+        return [rng.uniform(-1, 1, self.shape).astype(dtype) for _ in range(3)]
+
+    def step(self, engine, dtype):
+        """A callable running forward and backward once, and one returning (loss, grads)."""
+        x, w, c = self.values(dtype)
+        cycles = self.cycles
+        if engine == "numpy":
+            def run():
+                return chain_floor(x, w, c, cycles)
+
+            def result():
+                loss, *grads = run()
+                return float(loss), grads
+            return run, result
+        if engine == "microtorch":
+            leaves = [mt.tensor(v, requires_grad=True) for v in (x, w, c)]
+
+            def run():
+                for leaf in leaves:
+                    leaf.grad = None
+                loss = chain_ours(*leaves, cycles)
+                loss.backward()
+                return loss
+
+            def result():
+                loss = run()
+                return loss.item(), [leaf.grad.numpy() for leaf in leaves]
+            return run, result
+        leaves = [torch.tensor(v, requires_grad=True) for v in (x, w, c)]
+
+        def run():
+            for leaf in leaves:
+                leaf.grad = None
+            loss = chain_torch(*leaves, cycles)
+            loss.backward()
+            return loss
+
+        def result():
+            loss = run()
+            return loss.item(), [leaf.grad.numpy() for leaf in leaves]
+        return run, result
+
+
+# ---------------------------------------------------------------- MLP training step
+LEARNING_RATE = 0.01
+
+
+class MLP:
+    sizes = (784, 128, 10)
+
+    def __init__(self, batch):
+        self.batch = batch
+        self.name = f"mlp batch {batch}"
+        self.unit = "ms/step"
+        self.per = 1
+
+    def values(self, dtype, seed=0):
+        rng = np.random.default_rng(seed)
+        n_in, n_hidden, n_out = self.sizes
+        x = rng.standard_normal((self.batch, n_in)).astype(dtype)
+        y = rng.integers(0, n_out, self.batch)
+        bound1, bound2 = 1 / np.sqrt(n_in), 1 / np.sqrt(n_hidden)
+        params = [rng.uniform(-bound1, bound1, (n_hidden, n_in)), rng.uniform(-bound1, bound1, n_hidden),
+                  rng.uniform(-bound2, bound2, (n_out, n_hidden)), rng.uniform(-bound2, bound2, n_out)]
+        return x, y, [p.astype(dtype) for p in params]
+
+    def step(self, engine, dtype):
+        x, y, params = self.values(dtype)
+        if engine == "numpy":
+            W1, b1, W2, b2 = params
+            rows = np.arange(len(y))
+
+            def run():
+                h = np.tanh(x @ W1.T + b1)
+                logits = h @ W2.T + b2
+                shifted = logits - logits.max(axis=1, keepdims=True)
+                exp = np.exp(shifted)
+                total = exp.sum(axis=1, keepdims=True)
+                loss = (np.log(total[:, 0]) - shifted[rows, y]).mean()
+                g = exp / total                      # softmax
+                g[rows, y] -= 1
+                g /= len(y)
+                grad_W2, grad_b2 = g.T @ h, g.sum(axis=0)
+                g = (g @ W2) * (1 - h * h)           # through tanh; x needs no gradient
+                grad_W1, grad_b1 = g.T @ x, g.sum(axis=0)
+                grads = [grad_W1, grad_b1, grad_W2, grad_b2]
+                for p, grad in zip(params, grads):
+                    p -= LEARNING_RATE * grad
+                return loss, grads
+
+            def result():
+                loss, grads = run()
+                return float(loss), grads
+            return run, result
+        if engine == "microtorch":
+            model = mt.nn.Sequential(mt.nn.Linear(*self.sizes[:2], dtype=dtype), mt.nn.Tanh(),
+                                     mt.nn.Linear(*self.sizes[1:], dtype=dtype))
+            for p, value in zip(model.parameters(), params):
+                p.data[...] = value
+            optimizer = mt.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+            inputs, targets = mt.tensor(x), mt.tensor(y)
+
+            def run():
+                optimizer.zero_grad()
+                loss = F.cross_entropy(model(inputs), targets)
+                loss.backward()
+                optimizer.step()
+                return loss
+
+            def result():
+                loss = run()
+                return loss.item(), [p.grad.numpy() for p in model.parameters()]
+            return run, result
+        model = torch.nn.Sequential(torch.nn.Linear(*self.sizes[:2]), torch.nn.Tanh(),
+                                    torch.nn.Linear(*self.sizes[1:])).to(getattr(torch, np.dtype(dtype).name))
+        with torch.no_grad():
+            for p, value in zip(model.parameters(), params):
+                p.copy_(torch.from_numpy(value))
+        optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+        inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+
+        def run():
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        def result():
+            loss = run()
+            return loss.item(), [p.grad.numpy() for p in model.parameters()]
+        return run, result
+
+
+# ---------------------------------------------------------------- large matmuls
+class MatMuls:
+    layers, size = 10, 512
+    name = "matmul 10x(512,512)"
+    unit = "ms"
+    per = 1
+
+    def values(self, dtype, seed=0):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((self.size, self.size)).astype(dtype)
+        scale = np.sqrt(2 / self.size)   # keeps relu activations of order one
+        return x, [(rng.standard_normal((self.size, self.size)) * scale).astype(dtype) for _ in range(self.layers)]
+
+    def step(self, engine, dtype):
+        """x needs no gradient; each W does: relu(h @ W) ten times, sum, backward."""
+        x, weights = self.values(dtype)
+        if engine == "numpy":
+            def run():
+                hs = [x]
+                for W in weights:
+                    hs.append(np.maximum(hs[-1] @ W, 0))
+                loss = hs[-1].sum()
+                grads = [None] * len(weights)
+                g = (hs[-1] > 0).astype(dtype)
+                for i in reversed(range(len(weights))):
+                    grads[i] = hs[i].T @ g
+                    if i:
+                        g = g @ weights[i].T
+                        g *= hs[i] > 0
+                return loss, grads
+
+            def result():
+                loss, grads = run()
+                return float(loss), grads
+            return run, result
+        if engine == "microtorch":
+            inputs = mt.tensor(x)
+            params = [mt.tensor(W, requires_grad=True) for W in weights]
+
+            def run():
+                for p in params:
+                    p.grad = None
+                h = inputs
+                for W in params:
+                    h = (h @ W).relu()
+                loss = h.sum()
+                loss.backward()
+                return loss
+
+            def result():
+                loss = run()
+                return loss.item(), [p.grad.numpy() for p in params]
+            return run, result
+        inputs = torch.from_numpy(x)
+        params = [torch.tensor(W, requires_grad=True) for W in weights]
+
+        def run():
+            for p in params:
+                p.grad = None
+            h = inputs
+            for W in params:
+                h = torch.relu(h @ W)
+            loss = h.sum()
+            loss.backward()
+            return loss
+
+        def result():
+            loss = run()
+            return loss.item(), [p.grad.numpy() for p in params]
+        return run, result
+
+
+# ---------------------------------------------------------------- checking and timing
+
+def check_gradients(workload, engines):
+    """Every engine's loss and gradients in float64 must match the numpy floor's."""
+    _, reference = workload.step("numpy", np.float64)
+    loss_ref, grads_ref = reference()
+    worst = 0.0
+    for engine in engines:
+        if engine == "numpy":
+            continue
+        _, result = workload.step(engine, np.float64)
+        loss, grads = result()
+        if len(grads) != len(grads_ref):
+            raise AssertionError(f"{workload.name}: {engine} returned {len(grads)} gradients, expected {len(grads_ref)}")
+        for ours, theirs in zip([np.asarray(loss)] + list(grads), [np.asarray(loss_ref)] + list(grads_ref)):
+            ours = np.asarray(ours)
+            if ours.shape != theirs.shape:
+                raise AssertionError(f"{workload.name}: {engine} gradient shape {ours.shape} != {theirs.shape}")
+            error = float(np.max(np.abs(ours - theirs) / (1 + np.abs(theirs)))) if ours.size else 0.0
+            worst = max(worst, error)
+            if not error < 1e-9:
+                raise AssertionError(f"{workload.name}: {engine} disagrees with the numpy floor "
+                                     f"(relative error {error:.3g})")
+    return worst
+
+
+def block_size(run, budget):
+    """How many calls fill about `budget` seconds (at least one)."""
+    start = time.perf_counter()
+    run()
+    once = time.perf_counter() - start
+    return max(1, int(budget / max(once, 1e-9)))
+
+
+def time_workload(workload, engines, dtype, rounds, warmup, budget):
+    runs = {engine: workload.step(engine, dtype)[0] for engine in engines}
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
+    reps = {engine: block_size(run, budget) for engine, run in runs.items()}
+    samples = {engine: [] for engine in engines}
+    for r in range(rounds):
+        order = engines[r % len(engines):] + engines[:r % len(engines)]
+        for engine in order:
+            run, n = runs[engine], reps[engine]
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(n):
+                run()
+            samples[engine].append((time.perf_counter() - start) / n)
+    return samples
+
+
+def summarize(workload, samples):
+    per = workload.per
+    scale = 1e6 if workload.unit.startswith("us") else 1e3
+    floor = samples["numpy"]
+    row = {"unit": workload.unit, "median": {}, "ratio_to_numpy": {}}
+    for engine, times in samples.items():
+        row["median"][engine] = statistics.median(times) * scale / per
+        row["ratio_to_numpy"][engine] = statistics.median(t / f for t, f in zip(times, floor))
+    if "torch" in samples:
+        row["torch_over_microtorch"] = statistics.median(
+            t / o for t, o in zip(samples["torch"], samples["microtorch"]))
+    return row
+
+
+def peak_memory(workload, engine, dtype):
+    """tracemalloc peak during one step, above what was allocated when the step began."""
+    run, _ = workload.step(engine, dtype)
+    for _ in range(3):
+        run()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - start
+
+
+def run_extra(module_name, quick):
+    """Results of a sibling benchmark script (run(quick) -> dict), or None when it is missing."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        print(f"note: {module_name} not run ({error})")
+        return None
+    if not hasattr(module, "run"):
+        print(f"note: {module_name} has no run(quick=...) function; not run")
+        return None
+    print(f"\n---- {module_name} ----")
+    return module.run(quick=quick)
+
+
+def versions():
+    info = {"python": platform.python_version(), "numpy": np.__version__, "microtorch": mt.__version__,
+            "platform": platform.platform(), "processor": _cpu_name()}
+    if torch is not None:
+        info["torch"] = torch.__version__
+    blas = [f"{lib['internal_api']} {lib['version']} ({lib.get('architecture')})"
+            for lib in threadpool_info() if lib["user_api"] == "blas"]
+    info["numpy_blas"] = ", ".join(blas)
+    info["openblas_env_unset"] = "--keep-openblas-env" not in sys.argv
+    return info
+
+
+def _cpu_name():
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def set_threads(n):
+    """n threads for numpy's BLAS and torch; None restores the defaults."""
+    global _limits
+    if _limits is not None:
+        _limits.restore_original_limits()
+        _limits = None
+    if n is not None:
+        _limits = threadpool_limits(n)
+    if torch is not None:
+        torch.set_num_threads(n or _TORCH_DEFAULT_THREADS)
+
+
+_limits = None
+_TORCH_DEFAULT_THREADS = torch.get_num_threads() if torch is not None else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and shorter blocks (a smoke run)")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--json", default=str(HERE / "results.json"))
+    parser.add_argument("--only", default=None, help="comma-separated workload names to run (substring match)")
+    parser.add_argument("--keep-openblas-env", action="store_true", help="keep OPENBLAS_CORETYPE/L2_SIZE")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (5 if args.quick else 15)
+    warmup, budget = (1, 0.02) if args.quick else (3, 0.05)
+    engines = ENGINES if torch is not None else ENGINES[:2]
+    if torch is None:
+        print("note: torch is not installed; PyTorch columns are skipped")
+
+    workloads = [Chain((8, 8), 2000), Chain((4,), 10000), MLP(32), MLP(512), MatMuls()]
+    large = {"mlp batch 512", "matmul 10x(512,512)"}
+    if args.only:
+        wanted = args.only.split(",")
+        workloads = [w for w in workloads if any(name in w.name for name in wanted)]
+
+    info = versions()
+    date = datetime.datetime.now().isoformat(timespec="seconds")
+    print(f"microtorch tensor benchmarks, {date}")
+    print(", ".join(f"{k} {v}" for k, v in info.items()))
+    print(f"op chain cycle: {CYCLE}; {rounds} rounds, blocks of ~{budget * 1e3:.0f} ms after {warmup} warm-up calls")
+
+    set_threads(1)
+    checks = {}
+    for workload in workloads:
+        checks[workload.name] = check_gradients(workload, engines)
+    print("float64 gradients agree with the numpy floor (worst relative error "
+          f"{max(checks.values()):.1e})\n")
+
+    results = {}
+    for threads in (1, None):
+        set_threads(threads)
+        label = "1 thread" if threads == 1 else f"default threads ({_TORCH_DEFAULT_THREADS})"
+        for workload in workloads:
+            if threads is None and workload.name not in large:
+                continue
+            dtype = np.float64 if workload.name.startswith("chain") else np.float32
+            samples = time_workload(workload, list(engines), dtype, rounds, warmup, budget)
+            row = summarize(workload, samples)
+            row["threads"] = label
+            results[f"{workload.name}, {label}"] = row
+            print_row(f"{workload.name}, {label}", row)
+    set_threads(1)
+
+    memory = {}
+    if any(w.name == "mlp batch 512" for w in workloads):
+        mlp = MLP(512)
+        memory = {engine: peak_memory(mlp, engine, np.float32) for engine in ("numpy", "microtorch")}
+        memory["ratio"] = memory["microtorch"] / memory["numpy"]
+
+    set_threads(None)
+    extras = {}
+    for name in ("bench_scalar", "bench_conv"):
+        extras[name] = run_extra(name, args.quick)
+
+    table = format_table(results, memory)
+    print("\n" + table)
+    verdicts = check_targets(results, memory)
+    for line in verdicts["lines"]:
+        print(line)
+    output = {"date": date, "versions": info, "rounds": rounds, "quick": args.quick, "cycle": CYCLE,
+              "gradient_check_worst_relative_error": checks, "results": results,
+              "peak_memory_bytes": memory, "targets": verdicts["targets"], "all_targets_met": verdicts["all_met"],
+              "table": table, "extras": extras}
+    pathlib.Path(args.json).write_text(json.dumps(output, indent=2, default=str) + "\n")
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+def print_row(name, row):
+    medians = "  ".join(f"{e} {v:.3g}" for e, v in row["median"].items())
+    ratios = "  ".join(f"{e} {v:.2f}x" for e, v in row["ratio_to_numpy"].items() if e != "numpy")
+    print(f"{name:<42} {row['unit']}: {medians}   vs numpy: {ratios}")
+
+
+def format_table(results, memory):
+    lines = ["| workload | threads | numpy floor | microtorch | PyTorch eager | microtorch / floor "
+             "| PyTorch / floor | PyTorch / microtorch |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, row in results.items():
+        workload = name.rsplit(", ", 1)[0]
+        unit = row["unit"]
+        cells = [f"{row['median'][e]:.3g} {unit}" if e in row["median"] else "-" for e in ENGINES]
+        ratios = [f"{row['ratio_to_numpy'][e]:.2f}x" if e in row["ratio_to_numpy"] else "-"
+                  for e in ("microtorch", "torch")]
+        torch_over = f"{row['torch_over_microtorch']:.2f}x" if "torch_over_microtorch" in row else "-"
+        lines.append(f"| {workload} | {row['threads']} | {' | '.join(cells)} | {' | '.join(ratios)} | {torch_over} |")
+    if memory:
+        lines.append(f"| mlp batch 512, peak memory (tracemalloc) | 1 thread | {memory['numpy'] / 2**20:.2f} MiB "
+                     f"| {memory['microtorch'] / 2**20:.2f} MiB | - | {memory['ratio']:.2f}x | - | - |")
+    return "\n".join(lines)
+
+
+def check_targets(results, memory):
+    lines, targets, all_met = [], {}, True
+
+    def verdict(name, value, limit, at_most=True):
+        nonlocal all_met
+        met = value <= limit if at_most else value >= limit
+        all_met &= met
+        targets[name] = {"value": value, "target": f"{'<=' if at_most else '>='} {limit}", "met": met}
+        lines.append(f"{name:<52} {value:6.2f}  {'<=' if at_most else '>='} {limit:<5} {'met' if met else 'NOT MET'}")
+
+    lines.append("targets (1 thread, same-round ratios):")
+    for workload, limit in TARGETS.items():
+        key = f"{workload}, 1 thread"
+        if key in results:
+            verdict(f"{workload}: microtorch / numpy floor", results[key]["ratio_to_numpy"]["microtorch"], limit)
+            if workload.startswith("chain") and "torch_over_microtorch" in results[key]:
+                verdict(f"{workload}: PyTorch / microtorch", results[key]["torch_over_microtorch"],
+                        TORCH_OVER_OURS_TARGET, at_most=False)
+    if memory:
+        verdict("mlp batch 512: peak memory microtorch / numpy floor", memory["ratio"], MEMORY_TARGET)
+    return {"lines": lines, "targets": targets, "all_met": all_met}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""AdamW, RMSprop and Adagrad, with PyTorch's update rules."""
+import numpy as np
+
+from microtorch.optim.optimizer import Optimizer, _grads
+
+__all__ = ["AdamW", "RMSprop", "Adagrad"]
+
+
+class AdamW(Optimizer):
+    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"AdamW: invalid settings lr={lr}, betas={betas}, eps={eps}, weight_decay={weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def step(self):
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            for p, data, grad in _grads(group):
+                data *= 1 - lr * group["weight_decay"]
+                state = self._state(p)
+                if not state:
+                    state.update(step=0, exp_avg=np.zeros_like(data), exp_avg_sq=np.zeros_like(data))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(data)
+                state["step"] += 1
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m *= beta1
+                m += (1 - beta1) * grad
+                v *= beta2
+                v += (1 - beta2) * grad * grad
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+                bias1, bias2 = 1 - beta1 ** state["step"], 1 - beta2 ** state["step"]
+                data -= (lr / bias1) * m / (np.sqrt(v) / np.sqrt(bias2) + eps)
+
+
+class RMSprop(Optimizer):
+    """Divide each step by a running root-mean-square of the gradient (optionally centred, with momentum)."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        if lr < 0 or eps < 0 or momentum < 0 or weight_decay < 0 or not 0 <= alpha:
+            raise ValueError(f"RMSprop: invalid settings lr={lr}, alpha={alpha}, eps={eps}, momentum={momentum}, "
+                             f"weight_decay={weight_decay}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered))
+
+    def step(self):
+        for group in self.param_groups:
+            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+            for p, data, grad in _grads(group):
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * data
+                state = self._state(p)
+                if not state:
+                    state.update(step=0, square_avg=np.zeros_like(data))
+                    if momentum > 0:
+                        state["momentum_buffer"] = np.zeros_like(data)
+                    if group["centered"]:
+                        state["grad_avg"] = np.zeros_like(data)
+                state["step"] += 1
+                square_avg = state["square_avg"]
+                square_avg *= alpha
+                square_avg += (1 - alpha) * grad * grad
+                if group["centered"]:
+                    grad_avg = state["grad_avg"]
+                    grad_avg *= alpha
+                    grad_avg += (1 - alpha) * grad
+                    avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+                else:
+                    avg = np.sqrt(square_avg) + eps
+                if momentum > 0:
+                    buf = state["momentum_buffer"]
+                    buf *= momentum
+                    buf += grad / avg
+                    data -= lr * buf
+                else:
+                    data -= lr * grad / avg
+
+
+class Adagrad(Optimizer):
+    """Scale each coordinate's step by the root of its summed squared gradients."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
+            raise ValueError(f"Adagrad: invalid settings lr={lr}, lr_decay={lr_decay}, weight_decay={weight_decay}, "
+                             f"initial_accumulator_value={initial_accumulator_value}, eps={eps}")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+
+    def step(self):
+        for group in self.param_groups:
+            for p, data, grad in _grads(group):
+                state = self._state(p)
+                if not state:
+                    state.update(step=0, sum=np.full_like(data, group["initial_accumulator_value"]))
+                state["step"] += 1
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * data
+                clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                state["sum"] += grad * grad
+                data -= clr * grad / (np.sqrt(state["sum"]) + group["eps"])
