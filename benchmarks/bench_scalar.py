@@ -7,8 +7,8 @@ All three share the weights and the code shape (`sum(map(mul, w, x), b)` per neu
 ratios measure the engines, not the loops around them. "Var backward" is backward() as a
 training loop calls it, which also frees the graph; "graph kept" is backward(retain_graph=True),
 with the freeing timed separately. Timings are wall clock (run on an idle machine) or, with
---clock cpu, this thread's CPU time. Backward is bound by memory latency, so its time also
-depends on how the previous graph was freed (which decides where the new one is allocated).
+--clock cpu, this thread's CPU time. Backward is one loop over the tape the forward pass
+just wrote, so its time depends on how much of that tape is still in the CPU caches.
 
     python benchmarks/bench_scalar.py [--rounds 30] [--clock wall|cpu] [--json benchmarks/results_scalar.json]
 """

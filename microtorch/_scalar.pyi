@@ -23,7 +23,8 @@ class Var:
     def data(self, value: _Number) -> None: ...
     @property
     def grad(self) -> float:
-        """Accumulated gradient of a leaf; 0.0 for other Vars. Assignable: `p.grad = 0`."""
+        """Accumulated gradient of a leaf; 0.0 for other Vars (intermediate gradients are not kept).
+        Assignable: `p.grad = 0`."""
     @grad.setter
     def grad(self, value: _Number) -> None: ...
     @property
@@ -74,3 +75,6 @@ class Var:
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+def _tape_size() -> tuple[int, int]:
+    """(entries in use, entries allocated) on the tape that records Var ops."""

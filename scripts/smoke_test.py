@@ -19,7 +19,7 @@ import tempfile
 import venv
 
 # The modules built from csrc/microtorch/*.pyx (tests/test_packaging.py keeps this list in step).
-COMPILED_MODULES = ("_engine", "_grad_mode", "_scalar", "_scalar_tape")
+COMPILED_MODULES = ("_engine", "_grad_mode", "_scalar")
 # Files an editor needs to complete the compiled API, installed beside the package (PEP 561).
 TYPING_FILES = ("py.typed",) + tuple(f"{name}.pyi" for name in COMPILED_MODULES)
 

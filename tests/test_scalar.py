@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from microtorch._grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402
+from microtorch._scalar import _tape_size  # noqa: E402
 from microtorch.scalar import MLP, Layer, Neuron, Var  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -224,7 +225,8 @@ def test_dropping_a_ten_million_op_chain_does_not_recurse():
     for _ in range(5_000_000):
         y = (y + 1.0) * 0.5
     assert y.op == "*" and math.isclose(y.val, 1.0)
-    del y                           # a recursive dealloc would overflow the C stack here
+    del y                           # nothing can reach the tape now: it is emptied and shrunk
+    assert _tape_size()[0] < 100 and _tape_size()[1] <= 1 << 16
     wide = [Var(float(i), requires_grad=True) for i in range(1024)]
     while len(wide) > 1:            # a balanced tree, freed without backward
         wide = [wide[i] * wide[i + 1] for i in range(0, len(wide), 2)]
@@ -242,6 +244,80 @@ def test_retained_chain_can_be_dropped_after_backward():
     y.backward()
     assert x.grad == 2 * first
     del y
+
+
+def test_a_loop_without_backward_keeps_the_tape_bounded():
+    # Each result stays alive while the next is recorded, so the tape is never empty; the
+    # entries no live Var can reach are dropped once it grows.
+    w = Var(0.5, requires_grad=True)
+    y = None
+    for i in range(3_000_000):
+        y = (w * (i % 7)).tanh()
+    assert _tape_size()[0] < 2_200_000
+    y.backward()
+    t = math.tanh(0.5 * 2)          # the last i is 2_999_999, and 2_999_999 % 7 == 2
+    assert math.isclose(w.grad, (1 - t * t) * 2)
+
+
+def test_a_kept_graph_survives_compaction_and_released_ones_stay_released():
+    a = Var(0.3, requires_grad=True)
+    b = Var(-1.2, requires_grad=True)
+    kept = (a * b + a.exp()).tanh() * b
+    times_three = a * 3.0
+    shared = a.sin()
+    first, second = shared * 2, shared + b
+    first.backward()                        # releases first and shared
+    assert math.isclose(a.grad, 2 * math.cos(0.3))
+    a.grad = 0
+    for i in range(2_500_000):              # compacts the tape while the graphs above are alive
+        b * float(i)
+    t = math.tanh(0.3 * -1.2 + math.exp(0.3))
+    kept.backward(retain_graph=True)
+    assert math.isclose(a.grad, (1 - t * t) * (b.val + math.exp(0.3)) * b.val)
+    assert math.isclose(b.grad, (1 - t * t) * a.val * b.val + t)
+    assert kept.op == "*" and kept.inputs[1] is b and kept.inputs[0].op == "tanh"
+    with pytest.raises(RuntimeError, match="second time"):
+        first.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        second.backward()
+    assert shared.inputs == () and first.inputs == ()
+    before = a.grad
+    times_three.backward()
+    assert math.isclose(a.grad, before + 3.0)
+
+
+def test_a_released_result_used_in_a_new_graph():
+    a = Var(2.0, requires_grad=True)
+    y = a * 3
+    y.backward()
+    assert a.grad == 3.0 and y.inputs == () and y.op == "*"
+    z = y * 2 + a                   # fine as a value; backward through y is not
+    assert z.val == 14.0
+    with pytest.raises(RuntimeError, match="second time"):
+        z.backward()
+    assert a.grad == 3.0
+    (a * 1.0).backward()
+    assert a.grad == 4.0
+
+
+def test_inputs_return_the_live_var_of_each_op():
+    a = Var(2.0, requires_grad=True)
+    h = a * 2
+    y = h * h + h
+    left, right = y.inputs
+    assert right is h and left.inputs == (h, h) and left.inputs[0] is h
+
+
+def test_graphs_built_in_other_threads():
+    a = Var(2.0, requires_grad=True)
+    made = {}
+    thread = threading.Thread(target=lambda: made.update(y=(a * 3).tanh()))
+    thread.start()
+    thread.join()
+    z = made.pop("y") * a
+    z.backward()
+    t = math.tanh(6.0)
+    assert math.isclose(a.grad, (1 - t * t) * 3 * 2 + t)
 
 
 def test_leaf_gradients_accumulate_across_backward_calls():
