@@ -427,11 +427,17 @@ def run_extra(module_name, quick):
     except ImportError as error:
         print(f"note: {module_name} not run ({error})")
         return None
-    if not hasattr(module, "run"):
-        print(f"note: {module_name} has no run(quick=...) function; not run")
-        return None
     print(f"\n---- {module_name} ----")
-    return module.run(quick=quick)
+    if hasattr(module, "run"):
+        return module.run(quick=quick)
+    if hasattr(module, "main"):  # a script with its own command line that writes a JSON file
+        import tempfile
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "result.json"
+            module.main((["--rounds", "5"] if quick else []) + ["--json", str(path)])
+            return json.loads(path.read_text())
+    print(f"note: {module_name} has neither run(quick=...) nor main(argv); not run")
+    return None
 
 
 def versions():
@@ -531,7 +537,7 @@ def main(argv=None):
     for name in ("bench_scalar", "bench_conv"):
         extras[name] = run_extra(name, args.quick)
 
-    table = format_table(results, memory)
+    table = format_table(results, memory) + format_extras(extras)
     print("\n" + table)
     verdicts = check_targets(results, memory)
     for line in verdicts["lines"]:
@@ -567,6 +573,21 @@ def format_table(results, memory):
         lines.append(f"| mlp batch 512, peak memory (tracemalloc) | 1 thread | {memory['numpy'] / 2**20:.2f} MiB "
                      f"| {memory['microtorch'] / 2**20:.2f} MiB | - | {memory['ratio']:.2f}x | - | - |")
     return "\n".join(lines)
+
+
+def format_extras(extras):
+    """One line per ratio that a sibling benchmark reports (its own script prints the details)."""
+    lines = []
+    for name, result in extras.items():
+        if not isinstance(result, dict):
+            continue
+        ratios = dict(result.get("ratios", {}))
+        if "ratio_microtorch_over_torch" in result:
+            ratios["microtorch / PyTorch"] = result["ratio_microtorch_over_torch"]
+        for ratio, value in ratios.items():
+            lines.append(f"| {name} | {ratio} | {value:.2f} |")
+    header = ["", "", "| other benchmark | ratio (its own script states the targets) | value |", "|---|---|---|"]
+    return "\n".join(header + lines) if lines else ""
 
 
 def check_targets(results, memory):

@@ -71,6 +71,12 @@ class TensorBase:
     @_grad_array.setter
     def _grad_array(self, value: NDArray[Any] | None) -> None: ...
 
+def own_grad(t: TensorBase) -> NDArray[Any] | None:
+    """t's gradient array, first copied if it may be shared with another tensor or read-only."""
+
+def detach(t: TensorBase) -> Any:
+    """A new leaf sharing t's data and its version counter."""
+
 def make_tensor(array: NDArray[Any], requires_grad: bool = False) -> Any:
     """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""
 

@@ -300,7 +300,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.transpose(grad, np.argsort(ctx.dims)), None
+        inverse = sorted(range(len(ctx.dims)), key=ctx.dims.__getitem__)  # argsort, without an array
+        return np.transpose(grad, inverse), None
 
 
 class Transpose(Function):

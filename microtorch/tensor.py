@@ -131,7 +131,7 @@ class Tensor(_engine.TensorBase):
     # ------------------------------------------------------------ basics
     @property
     def grad(self):
-        g = self._grad_array
+        g = _engine.own_grad(self)
         return None if g is None else _make(g)
 
     @grad.setter
@@ -207,8 +207,8 @@ class Tensor(_engine.TensorBase):
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph."""
-        return _make(self.data)
+        """The same data, cut from the graph (in-place edits of either are still tracked)."""
+        return _engine.detach(self)
 
     def clone(self) -> "Tensor":
         return _apply(_Clone, self)

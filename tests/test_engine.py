@@ -128,8 +128,6 @@ def test_intermediate_grads_only_with_retain_grad():
     assert x.grad is not None
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (csrc/microtorch/_engine.pyx _retain): a retained non-leaf "
-                                       "grad is overwritten by each backward instead of accumulated as in PyTorch")
 def test_retained_grad_accumulates_like_a_leaf():
     x = leaf([1.0, 1.0])
     y = x * 2
@@ -398,8 +396,6 @@ def test_hook_on_leaf_sees_and_may_replace_the_gradient():
     np.testing.assert_array_equal(x.grad.data, [30.0, 30.0])
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (csrc/microtorch/_engine.pyx): a leaf's hooks run once per "
-                                       "incoming gradient, not once on their sum as in PyTorch")
 def test_hook_on_leaf_used_twice_runs_once_on_the_summed_gradient():
     x = leaf([1.0, 2.0])
     seen = []

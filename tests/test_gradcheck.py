@@ -197,8 +197,6 @@ def test_hook_on_a_leaf_sees_and_replaces_its_gradient():
     assert len(seen) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a leaf's hooks run once per incoming gradient, "
-                                       "not once on their sum as in PyTorch (_engine.run_backward)")
 def test_leaf_hook_runs_once_on_the_summed_gradient_like_torch():
     torch = pytest.importorskip("torch")
     values = np.array([1.0, 2.0, 3.0])

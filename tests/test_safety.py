@@ -165,7 +165,6 @@ def test_load_state_dict_between_forward_and_backward_is_caught():
 
 # Gaps that need an engine change (see the issue 5 report); strict, so fixing the engine flips them.
 
-@pytest.mark.xfail(strict=True, reason="engine: detach() makes a tensor with its own version counter")
 def test_setitem_through_detach_is_caught():
     w = mt.randn(3, requires_grad=True)
     y = (w * w).sum()
@@ -175,7 +174,6 @@ def test_setitem_through_detach_is_caught():
         y.backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: views share the counter only when the view op is recorded")
 def test_in_place_update_of_a_frozen_weight_through_its_view():
     weight = mt.randn(2, 3)  # frozen: W.T is computed outside the graph
     x = mt.randn(4, 3, requires_grad=True)
@@ -185,8 +183,6 @@ def test_in_place_update_of_a_frozen_weight_through_its_view():
         y.backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: two leaves can receive the very same gradient array "
-                                       "(Add returns `grad, grad`), so editing one .grad in place edits the other")
 def test_editing_one_gradient_in_place_leaves_the_others_alone():
     a, b = mt.randn(3, requires_grad=True), mt.randn(3, requires_grad=True)
     (a + b).backward(mt.ones(3))
@@ -194,7 +190,6 @@ def test_editing_one_gradient_in_place_leaves_the_others_alone():
     np.testing.assert_array_equal(b.grad.data, np.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a leaf's .grad can be a read-only broadcast view (from Sum)")
 def test_gradients_can_be_modified_in_place():
     w = mt.randn(3, requires_grad=True)
     w.sum().backward()

@@ -82,8 +82,6 @@ def test_deep_graph_is_freed_without_recursion_when_dropped(no_cyclic_gc):
     assert tracker() is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine: accumulating a third gradient into a 0-d buffer "
-                                       "(np.add(out=...) on the numpy scalar that 0-d + 0-d returns)")
 def test_a_0d_tensor_used_three_times():
     x = mt.tensor(np.float64(2.0), requires_grad=True)
     (x * 1.0 + x * 2.0 + x * 3.0).backward()

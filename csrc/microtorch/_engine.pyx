@@ -198,6 +198,25 @@ cdef inline TensorBase wrap(object array):
     return t
 
 
+def own_grad(TensorBase t):
+    """t's gradient array, first copied if it may be shared with another tensor or read-only.
+
+    Backward stores gradients without copying (Add hands the same array to both inputs,
+    sum() a broadcast view); a copy is made only when user code asks for .grad.
+    """
+    if t._grad is not None and not t._grad_owned:
+        t._grad = np.array(t._grad, copy=True)
+        t._grad_owned = True
+    return t._grad
+
+
+def detach(TensorBase t):
+    """A new leaf sharing t's data and its version counter, so in-place edits through it are seen."""
+    cdef TensorBase result = wrap(t._data)
+    result._version_counter = counter_of(t)
+    return result
+
+
 def make_tensor(array, bint requires_grad=False):
     """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""
     cdef TensorBase t = wrap(array)
@@ -267,12 +286,12 @@ cdef object apply_args(fn, tuple args):
     result = wrap(out)
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
+    if out.base is not None:
+        _share_view_version(args, out, result)
     if mask:
         dtype = out.dtype
         if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
             return result   # integer and bool results (argmax, comparisons) carry no gradient
-        if out.base is not None:
-            _share_view_version(args, out, result)
         if ctx.saved is not None:
             _track_saved_versions(ctx, args, out, result)
         ctx.next_edges = edges
@@ -523,7 +542,7 @@ cdef inline void accumulate_leaf(TensorBase leaf, object grad):
     elif leaf._grad_owned:
         np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
     else:
-        leaf._grad = leaf._grad + grad
+        leaf._grad = fresh_sum(leaf._grad, grad)
         leaf._grad_owned = True
 
 
@@ -534,8 +553,14 @@ cdef inline void accumulate_node(Context node, object grad):
     elif node.grad_owned:
         np_add(node.grad_buffer, grad, node.grad_buffer)
     else:
-        node.grad_buffer = node.grad_buffer + grad
+        node.grad_buffer = fresh_sum(node.grad_buffer, grad)
         node.grad_owned = True
+
+
+cdef inline object fresh_sum(object a, object b):
+    # a + b in a new array (numpy returns a scalar, not an array, for 0-d operands)
+    total = a + b
+    return total if type(total) is ndarray else asarray(total)
 
 
 cdef object _released_error(Context node):
@@ -601,6 +626,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
     cdef tuple edges
     cdef Py_ssize_t i, n
     cdef list ready = [root_node]
+    cdef dict hooked_leaves = None   # leaf -> its summed gradient, for leaves whose hooks must see the sum
     while ready:
         node = <Context>ready.pop()
         grad = node.grad_buffer
@@ -640,11 +666,19 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                 leaf = <TensorBase>edge
                 data = leaf._data
                 g = unbroadcast(g, data.shape, data.dtype)
-                if leaf._hooks is not None:
-                    g = _run_hooks(leaf._hooks, g, data.shape)
-                accumulate_leaf(leaf, g)
+                if leaf._hooks is None:
+                    accumulate_leaf(leaf, g)
+                else:
+                    if hooked_leaves is None:
+                        hooked_leaves = {}
+                    previous = hooked_leaves.get(leaf)
+                    hooked_leaves[leaf] = g if previous is None else fresh_sum(previous, g)
         if not retain_graph:
             node.release()
+    if hooked_leaves is not None:
+        # As in PyTorch, a leaf's hooks run once, on the sum of everything sent to it.
+        for leaf, g in hooked_leaves.items():
+            accumulate_leaf(leaf, _run_hooks(leaf._hooks, g, leaf._data.shape))
 
 
 cdef object _run_hooks(list hooks, object grad, object shape):
@@ -664,8 +698,7 @@ cdef object _run_hooks(list hooks, object grad, object shape):
 cdef void _retain(Context node, object grad) except *:
     tensor = node.retained()
     if tensor is not None:
-        (<TensorBase>tensor)._grad = grad
-        (<TensorBase>tensor)._grad_owned = False
+        accumulate_leaf(<TensorBase>tensor, grad)   # retained gradients accumulate, as leaf ones do
 
 
 def retain_grad(TensorBase tensor):

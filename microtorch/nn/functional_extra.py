@@ -5,7 +5,7 @@ checks its arguments and names the problem before any op runs.
 """
 import numpy as np
 
-from microtorch import ops_extra, ops_nn
+from microtorch import ops, ops_extra, ops_nn
 from microtorch._engine import apply as _apply
 from microtorch.nn.functional import _as_tensor, _check_reduction, _input
 from microtorch.tensor import Tensor
@@ -177,7 +177,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):
-            raise RuntimeError(f"batch_norm: {name} must have shape ({channels},) for input {input.shape}, got {t.shape}")
+            raise RuntimeError(f"batch_norm: {name} must have shape ({channels},) for input {input.shape}, "
+                               f"got {t.shape}")
     shape = (1, channels) + (1,) * (input.ndim - 2)
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
@@ -270,8 +271,7 @@ def silu(input):
 
 def log_softmax(input, dim=-1):
     """log(softmax(x)) along dim, computed stably in one op."""
-    from microtorch.ops import _normalize_dim
-    return _apply(ops_nn.LogSoftmax, input, _normalize_dim(dim, input.ndim, "log_softmax"))
+    return _apply(ops_nn.LogSoftmax, input, ops._normalize_dim(dim, input.ndim, "log_softmax"))
 
 
 # ---------------------------------------------------------------- losses
@@ -324,7 +324,6 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy of logits (N, C, ...) or (C,) against class indices or class probabilities."""
-    from microtorch import ops
     _check_reduction("cross_entropy", reduction)
     _input("cross_entropy", input)
     if not 0.0 <= label_smoothing <= 1.0:
