@@ -17,11 +17,15 @@ Scalar Vars are labelled with their value instead of a shape and dtype (a Var
 is always one float64); a number operand is part of the op's label (`* 2.0`).
 
 show_grad=True adds gradients after backward. A leaf shows its .grad. An op
-node shows the gradient of its output only where that output is kept: the
-root tensor, or a tensor you passed in `params` and called retain_grad() on
-before backward; the engine keeps no other intermediate gradients. A scalar
-Var op node shows no gradient for the same reason. Drawing after backward
-needs backward(retain_graph=True), since backward frees the graph it walks.
+node shows the gradient of its output only where that gradient was kept: for
+the root, or for a tensor passed in `params`, when retain_grad() was called on
+it before backward (the engine keeps no other intermediate gradients, so a
+scalar Var op node shows none). Drawing after backward needs
+backward(retain_graph=True), since backward frees the graph it walks.
+
+Graphviz lays out a 10,000-op chain in a few seconds. Graphs where a few
+leaves feed ops far apart (a weight shared by every step of a long loop) make
+many long edges, and `dot` can take minutes on those; to_dot() stays fast.
 
 `params` maps names to tensors (or Vars), e.g. dict(model.named_parameters()),
 and puts those names on their nodes.

@@ -65,8 +65,9 @@ def _unpad(grad, pads):
 class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, kh, kw), as torch.nn.functional.conv2d.
 
-    The windows become columns (groups, C/groups*kh*kw, N*OH*OW), copied once; one batched
-    matmul per direction does the rest. pads is ((top, bottom), (left, right)).
+    The windows become columns (groups, C/groups*kh*kw, N*OH*OW), copied once; then one
+    matmul per group gives the output, and one each the weight and input gradients.
+    pads is ((top, bottom), (left, right)).
     """
 
     @staticmethod
@@ -79,7 +80,8 @@ class Conv2d(Function):
             windows.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 2, 3, 4, 0, 5, 6)
         ).reshape(groups, -1, n * oh * ow)
         kernels = weight.reshape(groups, out_channels // groups, -1)
-        out = np.ascontiguousarray(_grouped_matmul(kernels, columns).reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3))
+        out = _grouped_matmul(kernels, columns).reshape(out_channels, n, oh, ow)
+        out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
         if bias is not None:
             out += bias[:, None, None]
         need_x, need_weight = ctx.needs_input_grad[:2]
@@ -95,14 +97,17 @@ class Conv2d(Function):
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         groups, (_, _, kh, kw) = ctx.groups, ctx.weight_shape
         n, channels, height, width = ctx.padded_shape
-        grad_rows = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, -1, n * grad.shape[2] * grad.shape[3])
+        _, _, oh, ow = grad.shape
+        grad_rows = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, -1, n * oh * ow)
         grad_x = grad_weight = grad_bias = None
         if need_weight:
-            grad_weight = _grouped_matmul(grad_rows, columns.transpose(0, 2, 1)).reshape(ctx.weight_shape)
+            # (columns @ grad_rows.T).T: OpenBLAS is faster with the long N*OH*OW axis inside this way round
+            grad_weight = _grouped_matmul(columns, grad_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+            grad_weight = grad_weight.reshape(ctx.weight_shape)
         if need_x:
             # (channel, kh, kw, n, oh, ow) -> windows indexed (channel, n, ...): channels first makes
             # col2im's adds run over longer contiguous stretches; the result is transposed back (a view)
-            grad_columns = _grouped_matmul(kernels.transpose(0, 2, 1), grad_rows).reshape(channels, kh, kw, n, *grad.shape[2:])
+            grad_columns = _grouped_matmul(kernels.transpose(0, 2, 1), grad_rows).reshape(channels, kh, kw, n, oh, ow)
             grad_padded = _col2im(grad_columns.transpose(0, 3, 1, 2, 4, 5), (channels, n, height, width),
                                   ctx.stride, ctx.dilation)
             grad_x = _unpad(grad_padded, ctx.pads).transpose(1, 0, 2, 3)

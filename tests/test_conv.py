@@ -139,6 +139,7 @@ def _copy_weights(ours, theirs):
             p.copy_(torch.tensor(getattr(ours, name).data))
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
 @pytest.mark.parametrize("padding", [1, (2, 1), "same"])
 def test_conv2d_layer_matches_torch(padding_mode, padding):
@@ -159,7 +160,8 @@ def test_conv1d_layer_matches_torch():
     check_op(theirs, ours, [(2, 4, 9)])
 
 
-@pytest.mark.parametrize("layer, fan_in", [(lambda: nn.Conv2d(8, 16, 3), 72), (lambda: nn.Conv2d(8, 16, (5, 3), groups=4), 30),
+@pytest.mark.parametrize("layer, fan_in", [(lambda: nn.Conv2d(8, 16, 3), 72),
+                                           (lambda: nn.Conv2d(8, 16, (5, 3), groups=4), 30),
                                            (lambda: nn.Conv1d(6, 40, 7), 42)])
 def test_conv_init_is_torchs_default(layer, fan_in):
     """kaiming_uniform(a=sqrt(5)) for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias:

@@ -233,8 +233,8 @@ def test_tensors_stay_hashable_with_elementwise_eq():
 
 def test_float32_stays_float32():
     x = microtorch.randn(3, 4, requires_grad=True)
-    outs = [x.abs().sqrt(), x.clamp(-1, 1), x.var(0), x.maximum(microtorch.zeros(4)), x.gather(1, microtorch.tensor([[0]] * 3)),
-            F.pad(x, (1, 1)), x.tril(), x.masked_fill(x > 0, 0.5), microtorch.where(x > 0, x, 0.0)]
+    outs = [x.abs().sqrt(), x.clamp(-1, 1), x.var(0), x.maximum(microtorch.zeros(4)),
+            x.gather(1, microtorch.tensor([[0]] * 3)), F.pad(x, (1, 1)), x.tril(), x.masked_fill(x > 0, 0.5), microtorch.where(x > 0, x, 0.0)]
     for out in outs:
         assert out.dtype == np.float32
         out.sum().backward()

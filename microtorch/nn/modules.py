@@ -119,8 +119,14 @@ class Module:
         return sum(p.data.size for p in self.parameters())
 
     def apply(self, fn):
-        """Call fn on every submodule, then on self (as PyTorch does); returns self."""
-        for module in reversed(self.modules()):
+        """Call fn on every submodule, children before their parent and in order, then on self
+        (PyTorch's post-order); returns self."""
+        order, stack = [], [self]
+        while stack:  # root, then children last-to-first: reversed, that is the post-order
+            module = stack.pop()
+            order.append(module)
+            stack.extend(module.children())
+        for module in reversed(order):
             fn(module)
         return self
 

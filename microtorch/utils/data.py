@@ -80,7 +80,8 @@ def random_split(dataset, lengths, generator=None):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != total or any(x < 0 for x in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to the dataset's length {total}")
+        raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to the dataset's "
+                         f"length {total}")
     order = _rng(generator).permutation(total).tolist()
     subsets, start = [], 0
     for length in lengths:
