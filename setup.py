@@ -3,6 +3,7 @@ import os
 import pathlib
 import sys
 
+import numpy
 from setuptools import Extension, setup
 
 try:
@@ -17,7 +18,9 @@ LIBRARIES = [] if sys.platform == "win32" else ["m"]  # libm for C math; MSVC li
 ONLY = {name for name in os.environ.get("MICROTORCH_EXTENSIONS", "").split(",") if name}
 
 extensions = [
-    Extension(f"microtorch.{pyx.stem}", [str(pyx)], libraries=LIBRARIES)
+    Extension(f"microtorch.{pyx.stem}", [str(pyx)], libraries=LIBRARIES,
+              include_dirs=[numpy.get_include()],  # _engine reads array shapes through numpy's C API
+              define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
     for pyx in sorted(pathlib.Path("csrc/microtorch").glob("*.pyx"))
     if not ONLY or pyx.stem in ONLY
 ]

@@ -272,15 +272,18 @@ class Tensor(_engine.TensorBase):
     __truediv__, __rtruediv__ = _binary(ops.Div, "div")
     __pow__, __rpow__ = _binary(ops.Pow, "pow")
 
-    def __matmul__(self, other) -> "Tensor":
+    def _checked_matmul(self, other) -> "Tensor":
         other = _operand(other, "matmul")
         _check_matmul(self, other)
         return _apply(ops.MatMul, *_promote("matmul", self, other))
 
-    def __rmatmul__(self, other) -> "Tensor":
+    def _checked_rmatmul(self, other) -> "Tensor":
         other = _operand(other, "matmul")
         _check_matmul(other, self)
         return _apply(ops.MatMul, *_promote("matmul", other, self))
+
+    # Same-dtype float tensors skip the checks; any failure reruns the checked method for its message.
+    __matmul__, __rmatmul__ = _engine.fast_binary(ops.MatMul, _checked_matmul, _checked_rmatmul)
 
     def __neg__(self) -> "Tensor":
         return _apply(ops.Neg, self)
@@ -713,10 +716,11 @@ def _check_matmul(a, b):
     if inner_a != inner_b:
         raise RuntimeError(f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
                            f"({inner_a} != {inner_b})")
-    try:
-        np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
-    except ValueError:
-        raise RuntimeError(f"matmul: batch dimensions of {shape_a} and {shape_b} cannot be broadcast") from None
+    if len(shape_a) > 2 or len(shape_b) > 2:
+        try:
+            np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
+        except ValueError:
+            raise RuntimeError(f"matmul: batch dimensions of {shape_a} and {shape_b} cannot be broadcast") from None
 
 
 def _index_of(index):

@@ -20,6 +20,9 @@ cdef extern from "Python.h":
 
 import weakref
 import numpy as np
+cimport numpy as cnp
+
+cnp.import_array()
 
 from microtorch._grad_mode cimport grad_enabled
 
@@ -286,10 +289,10 @@ cdef object apply_args(fn, tuple args):
     result = wrap(out)
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
-    if out.base is not None:
+    if cnp.PyArray_BASE(<cnp.ndarray>out) != NULL:
         _share_view_version(args, out, result)
     if mask:
-        dtype = out.dtype
+        dtype = dtype_of(out)
         if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
             return result   # integer and bool results (argmax, comparisons) carry no gradient
         if ctx.saved is not None:
@@ -383,11 +386,11 @@ def fast_binary(fn, checked, checked_reflected):
 
 cdef inline bint _plain_operands(TensorBase self, object other):
     # self is a float tensor, and other is a tensor of the same dtype or a Python number.
-    dtype = self._data.dtype
+    dtype = dtype_of(self._data)
     if dtype is not _float32 and dtype is not _float64:
         return False
     if isinstance(other, TensorBase):
-        return (<TensorBase>other)._data.dtype is dtype
+        return dtype_of((<TensorBase>other)._data) is dtype
     return type(other) is float or type(other) is int
 
 
@@ -495,17 +498,55 @@ cdef object _forward_error(fn, tuple call_args, error):
     return RuntimeError(message)
 
 
+cdef inline bint has_shape(object array, tuple shape):
+    # array.shape == shape, read from the array's C struct without building a tuple
+    cdef int i, ndim = cnp.PyArray_NDIM(<cnp.ndarray>array)
+    cdef cnp.npy_intp* dims = cnp.PyArray_DIMS(<cnp.ndarray>array)
+    if ndim != PyTuple_GET_SIZE(shape):
+        return False
+    for i in range(ndim):
+        if dims[i] != <cnp.npy_intp><object>PyTuple_GET_ITEM(shape, i):
+            return False
+    return True
+
+
+cdef inline bint same_shape(object a, object b):
+    # a.shape == b.shape for two arrays, from their C structs
+    cdef int i, ndim = cnp.PyArray_NDIM(<cnp.ndarray>a)
+    cdef cnp.npy_intp* dims_a = cnp.PyArray_DIMS(<cnp.ndarray>a)
+    cdef cnp.npy_intp* dims_b = cnp.PyArray_DIMS(<cnp.ndarray>b)
+    if ndim != cnp.PyArray_NDIM(<cnp.ndarray>b):
+        return False
+    for i in range(ndim):
+        if dims_a[i] != dims_b[i]:
+            return False
+    return True
+
+
+cdef inline object dtype_of(object array):
+    return <object>cnp.PyArray_DESCR(<cnp.ndarray>array)
+
+
 cdef object unbroadcast(object grad, object shape, object dtype):
     """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype."""
     if type(grad) is not ndarray:
         grad = asarray(grad)
-    gshape = grad.shape
-    if gshape != shape:
-        grad = _sum_to_shape(grad, gshape, shape)
-    gdtype = grad.dtype
+    if not has_shape(grad, shape):
+        grad = _sum_to_shape(grad, grad.shape, shape)
+    gdtype = dtype_of(grad)
     if gdtype is not dtype and gdtype != dtype:
         grad = grad.astype(dtype)
     return grad
+
+
+cdef object unbroadcast_to(object grad, object like):
+    """unbroadcast to the shape and dtype of the array like (a leaf's data)."""
+    if type(grad) is ndarray and same_shape(grad, like):
+        dtype = dtype_of(like)
+        gdtype = dtype_of(grad)
+        if gdtype is dtype or gdtype == dtype:
+            return grad
+    return unbroadcast(grad, like.shape, like.dtype)
 
 
 cdef object _sum_to_shape(object grad, tuple gshape, tuple shape):
@@ -664,8 +705,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                     ready.append(parent)
             elif g is not None and isinstance(edge, TensorBase):
                 leaf = <TensorBase>edge
-                data = leaf._data
-                g = unbroadcast(g, data.shape, data.dtype)
+                g = unbroadcast_to(g, leaf._data)
                 if leaf._hooks is None:
                     accumulate_leaf(leaf, g)
                 else:
