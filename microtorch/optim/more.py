@@ -1,41 +1,9 @@
-"""AdamW, RMSprop and Adagrad, with PyTorch's update rules."""
+"""RMSprop and Adagrad, with PyTorch's update rules (AdamW is beside Adam in optimizer.py)."""
 import numpy as np
 
 from microtorch.optim.optimizer import Optimizer, _grads
 
-__all__ = ["AdamW", "RMSprop", "Adagrad"]
-
-
-class AdamW(Optimizer):
-    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly."""
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"AdamW: invalid settings lr={lr}, betas={betas}, eps={eps}, weight_decay={weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
-
-    def step(self):
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            for p, data, grad in _grads(group):
-                data *= 1 - lr * group["weight_decay"]
-                state = self._state(p)
-                if not state:
-                    state.update(step=0, exp_avg=np.zeros_like(data), exp_avg_sq=np.zeros_like(data))
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(data)
-                state["step"] += 1
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m *= beta1
-                m += (1 - beta1) * grad
-                v *= beta2
-                v += (1 - beta2) * grad * grad
-                if group["amsgrad"]:
-                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                    v = state["max_exp_avg_sq"]
-                bias1, bias2 = 1 - beta1 ** state["step"], 1 - beta2 ** state["step"]
-                data -= (lr / bias1) * m / (np.sqrt(v) / np.sqrt(bias2) + eps)
+__all__ = ["RMSprop", "Adagrad"]
 
 
 class RMSprop(Optimizer):
