@@ -88,6 +88,9 @@ def fast_binary(
 ) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]:
     """Tensor's dunder pair for a binary op; runs the checked methods unless they could change nothing."""
 
+def unary_method(fn: Any) -> Callable[[Any], Any]:
+    """A Tensor method applying the one-input op fn (Tensor.exp is unary_method(ops.Exp))."""
+
 def run_backward(root: TensorBase, gradient: NDArray[Any], retain_graph: bool = False) -> None:
     """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
 

@@ -1,5 +1,6 @@
 """Tensor: a numpy array that records the ops applied to it, and the functions that make one."""
 from numbers import Number
+from typing import Callable
 
 import numpy as np
 
@@ -292,20 +293,12 @@ class Tensor(_engine.TensorBase):
         return self @ other
 
     # ------------------------------------------------------------ elementwise
-    def exp(self) -> "Tensor":
-        return _apply(ops.Exp, self)
-
-    def log(self) -> "Tensor":
-        return _apply(ops.Log, self)
-
-    def sigmoid(self) -> "Tensor":
-        return _apply(ops.Sigmoid, self)
-
-    def tanh(self) -> "Tensor":
-        return _apply(ops.Tanh, self)
-
-    def relu(self) -> "Tensor":
-        return _apply(ops.ReLU, self)
+    # Made by the engine: the same as `def exp(self): return _apply(ops.Exp, self)`, minus a Python frame.
+    exp: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Exp)
+    log: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Log)
+    sigmoid: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Sigmoid)
+    tanh: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Tanh)
+    relu: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.ReLU)
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":

@@ -11,6 +11,7 @@ cdef class Context:
     cdef public tuple needs_input_grad  # per input: does it need a gradient?
     cdef tuple next_edges               # per input: parent Context, leaf TensorBase needing grad, or the constant value
     cdef public object fn               # the Function class whose forward/backward this node runs
+    cdef object backward                # fn.backward, looked up once
     cdef object out_shape               # shape of the output, for broadcast undo
     cdef object out_dtype               # dtype of the output; gradients are cast to it
     cdef object grad_buffer             # sum of the gradients arriving for the output during backward

@@ -13,6 +13,7 @@ from cpython.ref cimport Py_INCREF, Py_DECREF
 
 cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
+    object PyObject_Vectorcall(object callable, PyObject **args, size_t nargsf, PyObject *kwnames)
     PyObject **_PyObject_GetDictPtr(PyObject *obj)
     int PyObject_GC_IsTracked(object obj)
     void PyObject_GC_UnTrack(object obj)
@@ -234,7 +235,7 @@ def apply(fn, *args):
     Tensors in args are passed to forward as their ndarrays; anything else
     (Python numbers, shapes, dims) is passed through unchanged.
     """
-    return apply_args(fn, args)
+    return apply_args(fn, fn.forward, None, args)
 
 
 # needs_input_grad of one- and two-input ops, shared: indexed by need_0 + 2 * need_1.
@@ -242,19 +243,29 @@ cdef tuple _NEEDS_1 = ((False,), (True,))
 cdef tuple _NEEDS_2 = ((False, False), (True, False), (False, True), (True, True))
 
 
-cdef object apply_args(fn, tuple args):
-    # The forward call is forward(ctx, *arrays): build that argument tuple directly.
+cdef enum:
+    STACK_INPUTS = 4   # forward(ctx, *inputs) with up to this many inputs is called from a C array, not a tuple
+
+
+cdef object apply_args(fn, forward, backward, tuple args):
+    # The forward call is forward(ctx, *arrays); its arguments go into a C array (or a tuple for many inputs).
+    # forward is fn.forward; backward is fn.backward when the caller has it at hand, else None.
     cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
+    cdef PyObject *call_stack[STACK_INPUTS + 1]
     cdef bint record = grad_enabled()
     cdef int mask = 0
     cdef bint cyclic = False   # could this node become part of a reference cycle? (see _untrack_node)
     cdef TensorBase t, result
+    cdef Context parent = None   # the first input's node, whose output shape ours often shares
     cdef Context ctx = Context.__new__(Context)
-    cdef tuple call_args = PyTuple_New(n + 1)
+    cdef tuple call_args = PyTuple_New(n + 1) if n > STACK_INPUTS else None
     cdef tuple edges = PyTuple_New(n)
     cdef object arg, value, edge
     Py_INCREF(ctx)
-    PyTuple_SET_ITEM(call_args, 0, ctx)
+    if call_args is None:
+        call_stack[0] = <PyObject*>ctx
+    else:
+        PyTuple_SET_ITEM(call_args, 0, ctx)
     for i in range(n):
         arg = <object>PyTuple_GET_ITEM(args, i)
         if isinstance(arg, TensorBase):
@@ -265,6 +276,8 @@ cdef object apply_args(fn, tuple args):
                 if t.grad_fn is not None:
                     edge = t.grad_fn
                     cyclic = cyclic or PyObject_GC_IsTracked(edge)
+                    if parent is None:
+                        parent = t.grad_fn
                 else:
                     edge = t
                     cyclic = cyclic or t._hooks is not None or _has_dict(t)
@@ -275,15 +288,25 @@ cdef object apply_args(fn, tuple args):
             edge = arg
             cyclic = cyclic or not _is_atomic(arg)
         Py_INCREF(value)
-        PyTuple_SET_ITEM(call_args, i + 1, value)
+        if call_args is None:
+            call_stack[i + 1] = <PyObject*>value
+        else:
+            PyTuple_SET_ITEM(call_args, i + 1, value)
         Py_INCREF(edge)
         PyTuple_SET_ITEM(edges, i, edge)
     ctx.needs_input_grad = _needs_tuple(args, mask, record)
     ctx.fn = fn
     try:
-        out = PyObject_Call(fn.forward, call_args, NULL)
+        if call_args is None:
+            out = PyObject_Vectorcall(forward, call_stack, n + 1, NULL)
+        else:
+            out = PyObject_Call(forward, call_args, NULL)
     except (ValueError, IndexError, TypeError) as error:
-        raise _forward_error(fn, call_args, error) from error
+        raise _forward_error(fn, args, error) from error
+    finally:
+        if call_args is None:
+            for i in range(n + 1):
+                Py_DECREF(<object>call_stack[i])
     if type(out) is not ndarray:
         out = asarray(out)
     result = wrap(out)
@@ -298,7 +321,11 @@ cdef object apply_args(fn, tuple args):
         if ctx.saved is not None:
             _track_saved_versions(ctx, args, out, result)
         ctx.next_edges = edges
-        ctx.out_shape = untrack(out.shape)
+        ctx.backward = backward if backward is not None else fn.backward
+        if parent is not None and has_shape(out, parent.out_shape):
+            ctx.out_shape = parent.out_shape   # shape tuples are immutable: share, don't build one per op
+        else:
+            ctx.out_shape = untrack(out.shape)
         ctx.out_dtype = dtype
         if not cyclic and _stash_is_atomic(ctx):
             _untrack_node(ctx)
@@ -365,10 +392,12 @@ def fast_binary(fn, checked, checked_reflected):
     tensor and a Python number) the op is applied directly; otherwise, and after any
     error, the checked method runs, so its clear messages are the ones users see.
     """
+    forward, backward = fn.forward, fn.backward
+
     def method(self, other):
         if _plain_operands(self, other):
             try:
-                return apply_args(fn, (self, other))
+                return apply_args(fn, forward, backward, (self, other))
             except RuntimeError:
                 pass
         return checked(self, other)
@@ -376,12 +405,27 @@ def fast_binary(fn, checked, checked_reflected):
     def reflected(self, other):
         if _plain_operands(self, other):
             try:
-                return apply_args(fn, (other, self))
+                return apply_args(fn, forward, backward, (other, self))
             except RuntimeError:
                 pass
         return checked_reflected(self, other)
 
     return method, reflected
+
+
+def unary_method(fn):
+    """A Tensor method applying the one-input op fn (Tensor.exp is unary_method(ops.Exp)).
+
+    It saves the Python frame of a `def exp(self): return apply(ops.Exp, self)` method.
+    """
+    forward, backward = fn.forward, fn.backward
+
+    def method(TensorBase self):
+        return apply_args(fn, forward, backward, (self,))
+
+    method.__name__ = method.__qualname__ = fn.__name__.lower()
+    method.__doc__ = f"Elementwise {fn.__name__.lower()}, recorded for autograd (microtorch.ops.{fn.__name__})."
+    return method
 
 
 cdef inline bint _plain_operands(TensorBase self, object other):
@@ -466,7 +510,10 @@ cdef tuple _nones(Py_ssize_t k):
 
 cdef void _check_versions(Context node) except *:
     cdef unsigned long long total = 0
-    for counter in node.saved_versions:
+    cdef tuple counters = node.saved_versions
+    cdef Py_ssize_t i
+    for i in range(PyTuple_GET_SIZE(counters)):
+        counter = <object>PyTuple_GET_ITEM(counters, i)
         if counter is not None:
             total += (<VersionCounter>counter).value
     if total != node.saved_version_sum:
@@ -485,11 +532,12 @@ cdef void _check_finite(fn, str phase, object array) except *:
             f"(shape {array.shape}, dtype {array.dtype})")
 
 
-cdef object _forward_error(fn, tuple call_args, error):
-    # Name the op and the shapes of its inputs in numpy's complaint (call_args is (ctx, *inputs)).
+cdef object _forward_error(fn, tuple args, error):
+    # Name the op and the shapes of its inputs in numpy's complaint.
     name = getattr(fn, "__name__", "Function")
+    arrays = [(<TensorBase>a)._data if isinstance(a, TensorBase) else a for a in args]
     described = ", ".join(
-        f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in call_args[1:])
+        f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in arrays)
     message = f"{name}: {error} (inputs: {described})"
     if isinstance(error, IndexError):
         return IndexError(message)
@@ -611,14 +659,17 @@ cdef object _released_error(Context node):
         "if you need to backward through the graph again.")
 
 
-cdef list _count_dependencies(Context root):
-    """First pass: visit every node reachable from root once and count its consumers."""
+cdef void _count_dependencies(Context root) except *:
+    """First pass: visit every node reachable from root once and count its consumers.
+
+    It also empties each node's gradient buffer: a backward that failed part-way may have
+    left gradients there, and they must not leak into this pass.
+    """
     global _backward_pass
     _backward_pass += 1
     cdef unsigned long long mark = _backward_pass
     cdef Context node, parent
     cdef list stack = [root]
-    cdef list order = []
     cdef tuple edges
     cdef Py_ssize_t i
     root.visit_mark = mark
@@ -627,7 +678,6 @@ cdef list _count_dependencies(Context root):
         node = <Context>stack.pop()
         if node.released:
             raise _released_error(node)
-        order.append(node)
         edges = node.next_edges
         for i in range(PyTuple_GET_SIZE(edges)):
             edge = <object>PyTuple_GET_ITEM(edges, i)
@@ -636,28 +686,21 @@ cdef list _count_dependencies(Context root):
                 if parent.visit_mark != mark:
                     parent.visit_mark = mark
                     parent.dependencies = 0
+                    parent.grad_buffer = None
                     stack.append(parent)
                 parent.dependencies += 1
-    return order
 
 
 def run_backward(TensorBase root, gradient, bint retain_graph=False):
     """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
-    cdef Context node
     if root.grad_fn is None:
         accumulate_leaf(root, gradient)
         return
     cdef Context root_node = root.grad_fn
-    order = _count_dependencies(root_node)
+    _count_dependencies(root_node)
     root_node.grad_buffer = gradient
     root_node.grad_owned = False
-    try:
-        _backward_from(root_node, retain_graph)
-    except BaseException:
-        # An error part-way must not leave gradients parked in the graph.
-        for node in order:
-            node.grad_buffer = None
-        raise
+    _backward_from(root_node, retain_graph)
 
 
 cdef void _backward_from(Context root_node, bint retain_graph) except *:
@@ -665,7 +708,9 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
     cdef Context node, parent
     cdef TensorBase leaf
     cdef tuple edges
-    cdef Py_ssize_t i, n
+    cdef Py_ssize_t i, n, count
+    cdef tuple grads
+    cdef object only   # the gradient, when backward returned one array rather than a tuple
     cdef list ready = [root_node]
     cdef dict hooked_leaves = None   # leaf -> its summed gradient, for leaves whose hooks must see the sum
     while ready:
@@ -681,21 +726,23 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                 _retain(node, grad)
             if node.saved_versions is not None:
                 _check_versions(node)
-            grads = node.fn.backward(node, grad)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            if _detect_anomaly:
-                for g in grads:
-                    _check_finite(node.fn, "backward", g)
-            if PyTuple_GET_SIZE(grads) < n:
-                raise RuntimeError(
-                    f"{node.name}.backward returned {PyTuple_GET_SIZE(grads)} gradients, "
-                    f"expected one per forward input ({n})")
-        else:
+            only = node.backward(node, grad)
             grads = None
+            count = 1
+            if type(only) is tuple:
+                grads = <tuple>only
+                count = PyTuple_GET_SIZE(grads)
+            if _detect_anomaly:
+                for g in (grads if grads is not None else (only,)):
+                    _check_finite(node.fn, "backward", g)
+            if count < n:
+                raise RuntimeError(
+                    f"{node.name}.backward returned {count} gradients, expected one per forward input ({n})")
+        else:
+            grads = only = None
         for i in range(n):
             edge = <object>PyTuple_GET_ITEM(edges, i)
-            g = None if grads is None else <object>PyTuple_GET_ITEM(grads, i)
+            g = only if grads is None else <object>PyTuple_GET_ITEM(grads, i)
             if type(edge) is Context:
                 parent = <Context>edge
                 if g is not None:
