@@ -39,6 +39,17 @@ def test_smoke_test_passes_on_this_build():
     _load_smoke_test().run_checks()
 
 
+def test_an_unbuilt_source_tree_says_how_to_build(tmp_path):
+    # The Python files without the compiled modules: import must fail loudly, never fall back.
+    shutil.copytree(PACKAGE, tmp_path / "microtorch",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    result = subprocess.run([sys.executable, "-c", "import microtorch"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert "never built" in result.stderr and "pip install" in result.stderr
+
+
 # ---- stubs ------------------------------------------------------------------------------------
 
 def _is_property(node):
