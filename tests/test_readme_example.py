@@ -1,7 +1,6 @@
 import pathlib
 import runpy
 
-import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
