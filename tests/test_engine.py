@@ -456,3 +456,29 @@ def test_backward_on_a_size_one_non_scalar_and_on_a_leaf():
     assert z.grad.item() == 1.0
     microtorch.autograd.backward(z * 4)
     assert z.grad.item() == 5.0
+
+
+def test_backward_reentered_from_inside_backward_raises_instead_of_crashing():
+    # While the outer backward runs Reenter.backward, an inner backward through the same node
+    # frees it (and the 3-input cat below it, whose extra edges live outside the node); the
+    # outer backward must then stop with a clear error instead of reading freed edges.
+    a, b, c = (microtorch.randn(2, requires_grad=True) for _ in range(3))
+    calls = []
+
+    class Reenter(microtorch.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            calls.append(1)
+            if len(calls) == 1:
+                other.backward()
+            return grad
+
+    out = Reenter.apply(microtorch.cat([a, b, c]))
+    loss, other = out.sum(), (out * 2).sum()
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+    assert len(calls) == 2

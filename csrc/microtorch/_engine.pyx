@@ -109,7 +109,8 @@ cdef class Context:
     @property
     def inputs(self):
         """One entry per forward input: the parent Context, the leaf Tensor, or the constant value."""
-        return self.next_edges if self.next_edges is not None else ()
+        cdef Py_ssize_t i
+        return tuple([edge_of(self, i) for i in range(self.n_inputs)])
 
     @property
     def output_shape(self):
@@ -130,11 +131,21 @@ cdef class Context:
         # Free everything forward saved and the links to the inputs.
         self.saved = None
         self.saved_versions = None
-        self.next_edges = None
+        self.n_inputs = 0
+        self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
         stash = _PyObject_GetDictPtr(<PyObject*>self)  # no dict is created if forward stashed nothing
         if stash != NULL and stash[0] != NULL:
             (<dict>stash[0]).clear()
+
+
+cdef inline object edge_of(Context node, Py_ssize_t i):
+    # The edge of input i < node.n_inputs: two are stored inline, the rest in a tuple.
+    if i == 0:
+        return node.edge0
+    if i == 1:
+        return node.edge1
+    return <object>PyTuple_GET_ITEM(node.more_edges, i - 2)
 
 
 @cython.freelist(64)
@@ -259,8 +270,8 @@ cdef object apply_args(fn, forward, backward, tuple args):
     cdef Context parent = None   # the first input's node, whose output shape ours often shares
     cdef Context ctx = Context.__new__(Context)
     cdef tuple call_args = PyTuple_New(n + 1) if n > STACK_INPUTS else None
-    cdef tuple edges = PyTuple_New(n)
-    cdef object arg, value, edge
+    cdef tuple more_edges = PyTuple_New(n - 2) if n > 2 else None
+    cdef object arg, value, edge, edge0 = None, edge1 = None
     Py_INCREF(ctx)
     if call_args is None:
         call_stack[0] = <PyObject*>ctx
@@ -292,8 +303,13 @@ cdef object apply_args(fn, forward, backward, tuple args):
             call_stack[i + 1] = <PyObject*>value
         else:
             PyTuple_SET_ITEM(call_args, i + 1, value)
-        Py_INCREF(edge)
-        PyTuple_SET_ITEM(edges, i, edge)
+        if i == 0:
+            edge0 = edge
+        elif i == 1:
+            edge1 = edge
+        else:
+            Py_INCREF(edge)
+            PyTuple_SET_ITEM(more_edges, i - 2, edge)
     ctx.needs_input_grad = _needs_tuple(args, mask, record)
     ctx.fn = fn
     try:
@@ -320,7 +336,10 @@ cdef object apply_args(fn, forward, backward, tuple args):
             return result   # integer and bool results (argmax, comparisons) carry no gradient
         if ctx.saved is not None:
             _track_saved_versions(ctx, args, out, result)
-        ctx.next_edges = edges
+        ctx.n_inputs = n
+        ctx.edge0 = edge0
+        ctx.edge1 = edge1
+        ctx.more_edges = more_edges
         ctx.backward = backward if backward is not None else fn.backward
         if parent is not None and has_shape(out, parent.out_shape):
             ctx.out_shape = parent.out_shape   # shape tuples are immutable: share, don't build one per op
@@ -334,25 +353,27 @@ cdef object apply_args(fn, forward, backward, tuple args):
     return result
 
 
-# Python's cycle collector walks every container it tracks, and a deep graph holds
-# two per op (the node and its edges). A node can only be part of a reference cycle
-# through something that points back into the graph: a hook, an object stashed on ctx,
-# a non-atomic constant input, a leaf with hooks or attributes, or a parent node that
-# is itself in danger (nodes only point to their parents). Nodes with none of these
-# are hidden from the collector; add_hook puts a node back. (Like PyTorch, a hook added
-# to a node after its consumers were recorded, and that refers to one of them, forms a
-# cycle the collector cannot see until backward frees the graph.)
+# Python's cycle collector walks every container it tracks, and a deep graph holds one
+# per op: the node (and its tuple of further edges, for ops of more than two inputs).
+# A node can only be part of a reference cycle through something that points back into
+# the graph: a hook, an object stashed on ctx, a non-atomic constant input, a leaf with
+# hooks or attributes, or a parent node that is itself in danger (nodes only point to
+# their parents). Nodes with none of these are hidden from the collector; add_hook puts
+# a node back. (Like PyTorch, a hook added to a node after its consumers were recorded,
+# and that refers to one of them, forms a cycle the collector cannot see until backward
+# frees the graph.)
 
 cdef inline void _untrack_node(Context ctx):
     PyObject_GC_UnTrack(ctx)
-    untrack(ctx.next_edges)
+    if ctx.more_edges is not None:
+        untrack(ctx.more_edges)
 
 
 cdef void _track_node(Context ctx):
     if not PyObject_GC_IsTracked(ctx):
         PyObject_GC_Track(ctx)
-    if ctx.next_edges is not None and not PyObject_GC_IsTracked(ctx.next_edges):
-        PyObject_GC_Track(ctx.next_edges)
+    if ctx.more_edges is not None and not PyObject_GC_IsTracked(ctx.more_edges):
+        PyObject_GC_Track(ctx.more_edges)
 
 
 cdef inline bint _has_dict(object obj):
@@ -670,7 +691,6 @@ cdef void _count_dependencies(Context root) except *:
     cdef unsigned long long mark = _backward_pass
     cdef Context node, parent
     cdef list stack = [root]
-    cdef tuple edges
     cdef Py_ssize_t i
     root.visit_mark = mark
     root.dependencies = 0
@@ -678,9 +698,8 @@ cdef void _count_dependencies(Context root) except *:
         node = <Context>stack.pop()
         if node.released:
             raise _released_error(node)
-        edges = node.next_edges
-        for i in range(PyTuple_GET_SIZE(edges)):
-            edge = <object>PyTuple_GET_ITEM(edges, i)
+        for i in range(node.n_inputs):
+            edge = edge_of(node, i)
             if type(edge) is Context:
                 parent = <Context>edge
                 if parent.visit_mark != mark:
@@ -707,7 +726,6 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
     # Second pass: run each node once all its consumers have sent their gradient.
     cdef Context node, parent
     cdef TensorBase leaf
-    cdef tuple edges
     cdef Py_ssize_t i, n, count
     cdef tuple grads
     cdef object only   # the gradient, when backward returned one array rather than a tuple
@@ -717,8 +735,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
         node = <Context>ready.pop()
         grad = node.grad_buffer
         node.grad_buffer = None
-        edges = node.next_edges
-        n = PyTuple_GET_SIZE(edges)
+        n = node.n_inputs
         if grad is not None:
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, node.out_shape)
@@ -727,6 +744,8 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
             if node.saved_versions is not None:
                 _check_versions(node)
             only = node.backward(node, grad)
+            if node.released:   # a backward() called from its hook or its backward freed it
+                raise _released_error(node)
             grads = None
             count = 1
             if type(only) is tuple:
@@ -741,7 +760,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
         else:
             grads = only = None
         for i in range(n):
-            edge = <object>PyTuple_GET_ITEM(edges, i)
+            edge = edge_of(node, i)
             g = only if grads is None else <object>PyTuple_GET_ITEM(grads, i)
             if type(edge) is Context:
                 parent = <Context>edge
