@@ -144,26 +144,13 @@ class Chain:
                 loss, *grads = run()
                 return float(loss), grads
             return run, result
-        if engine == "microtorch":
-            leaves = [mt.tensor(v, requires_grad=True) for v in (x, w, c)]
-
-            def run():
-                for leaf in leaves:
-                    leaf.grad = None
-                loss = chain_ours(*leaves, cycles)
-                loss.backward()
-                return loss
-
-            def result():
-                loss = run()
-                return loss.item(), [leaf.grad.numpy() for leaf in leaves]
-            return run, result
-        leaves = [torch.tensor(v, requires_grad=True) for v in (x, w, c)]
+        make, chain = (mt.tensor, chain_ours) if engine == "microtorch" else (torch.tensor, chain_torch)
+        leaves = [make(v, requires_grad=True) for v in (x, w, c)]
 
         def run():
             for leaf in leaves:
                 leaf.grad = None
-            loss = chain_torch(*leaves, cycles)
+            loss = chain(*leaves, cycles)
             loss.backward()
             return loss
 
