@@ -43,7 +43,8 @@ def test_an_unbuilt_source_tree_says_how_to_build(tmp_path):
     # The Python files without the compiled modules: import must fail loudly, never fall back.
     shutil.copytree(PACKAGE, tmp_path / "microtorch",
                     ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
-    result = subprocess.run([sys.executable, "-c", "import microtorch"], cwd=tmp_path,
+    # -S: no site-packages, whose editable-install finder would map `microtorch` to the built tree.
+    result = subprocess.run([sys.executable, "-S", "-c", "import microtorch"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "ImportError" in result.stderr
