@@ -477,6 +477,16 @@ def test_crash_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch, 
         np.testing.assert_array_equal(a.data, b.data)
 
 
+def test_saved_checkpoints_get_the_usual_file_permissions(tmp_path):
+    # Like a file made by open(): 0666 less the umask (mkstemp alone would give 0600).
+    previous = os.umask(0o022)
+    try:
+        mt.save(_model(), tmp_path / "model.npz")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "model.npz").stat().st_mode & 0o777 == 0o644
+
+
 def test_save_replaces_the_file_in_one_step(tmp_path, monkeypatch):
     # The target name is only ever written by a rename of a complete temporary file.
     path = tmp_path / "model.npz"
