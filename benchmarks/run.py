@@ -218,29 +218,20 @@ class MLP:
                 p.data[...] = value
             optimizer = mt.optim.SGD(model.parameters(), lr=LEARNING_RATE)
             inputs, targets = mt.tensor(x), mt.tensor(y)
-
-            def run():
-                optimizer.zero_grad()
-                loss = F.cross_entropy(model(inputs), targets)
-                loss.backward()
-                optimizer.step()
-                return loss
-
-            def result():
-                loss = run()
-                return loss.item(), [p.grad.numpy() for p in model.parameters()]
-            return run, result
-        model = torch.nn.Sequential(torch.nn.Linear(*self.sizes[:2]), torch.nn.Tanh(),
-                                    torch.nn.Linear(*self.sizes[1:])).to(getattr(torch, np.dtype(dtype).name))
-        with torch.no_grad():
-            for p, value in zip(model.parameters(), params):
-                p.copy_(torch.from_numpy(value))
-        optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-        inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+            cross_entropy = F.cross_entropy
+        else:
+            model = torch.nn.Sequential(torch.nn.Linear(*self.sizes[:2]), torch.nn.Tanh(),
+                                        torch.nn.Linear(*self.sizes[1:])).to(getattr(torch, np.dtype(dtype).name))
+            with torch.no_grad():
+                for p, value in zip(model.parameters(), params):
+                    p.copy_(torch.from_numpy(value))
+            optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+            inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+            cross_entropy = torch.nn.functional.cross_entropy
 
         def run():
             optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+            loss = cross_entropy(model(inputs), targets)
             loss.backward()
             optimizer.step()
             return loss
