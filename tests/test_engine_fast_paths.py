@@ -133,6 +133,30 @@ def test_pow_keeps_tracking_its_saved_base():
         loss.backward()
 
 
+@pytest.mark.parametrize("modified", range(4))
+def test_every_saved_tensor_is_tracked_when_an_op_saves_many(modified):
+    # The first two saved counters are stored inline in the node, the rest in a list: check each slot.
+    class Product4(Function):
+        @staticmethod
+        def forward(ctx, a, b, c, d):
+            ctx.save_for_backward(a, b, c, d)
+            return a * b * c * d
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b, c, d = ctx.saved_tensors
+            return grad * b * c * d, grad * a * c * d, grad * a * b * d, grad * a * b * c
+
+    inputs = [leaf(3) * 1 for _ in range(4)]
+    loss = Product4.apply(*inputs).sum()
+    with mt.no_grad():
+        inputs[modified].add_(1.0)
+    with pytest.raises(RuntimeError, match="Product4: one of the tensors it saved"):
+        loss.backward()
+    untouched = [leaf(3) * 1 for _ in range(4)]
+    Product4.apply(*untouched).sum().backward()   # no edit: no error
+
+
 def test_error_in_backward_leaves_no_parked_gradient():
     class Boom(Function):
         @staticmethod

@@ -24,7 +24,9 @@ cdef class Context:
     cdef object out_dtype               # dtype of the output; gradients are cast to it
     cdef public list hooks              # gradient hooks registered on the (non-leaf) output tensor
     cdef object retained                # weakref to the output tensor when retain_grad() was asked
-    cdef tuple saved_versions           # VersionCounters of the tensors whose arrays forward saved
+    cdef VersionCounter version0        # counters of the tensors whose arrays forward saved: the first
+    cdef VersionCounter version1        # two inline (most ops save one or two tensors),
+    cdef list more_versions             # the rest in a list, or None
     cdef unsigned long long saved_version_sum  # their sum at forward time; any in-place change raises it
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
     cdef public tuple needs_input_grad  # per input: does it need a gradient?

@@ -130,7 +130,8 @@ cdef class Context:
     cdef void release(self):
         # Free everything forward saved and the links to the inputs.
         self.saved = None
-        self.saved_versions = None
+        self.version0 = self.version1 = None
+        self.more_versions = None
         self.n_inputs = 0
         self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
@@ -490,14 +491,13 @@ cdef void _share_view_version(tuple args, object out, TensorBase result) except 
 
 
 cdef void _track_saved_versions(Context ctx, tuple args, object out, TensorBase result) except *:
-    # Remember the version of every tensor whose array forward saved, to catch in-place edits later.
-    # counters[j] belongs to saved[j]; None for arrays that no tensor holds (fresh intermediates).
+    # Remember the version counter of every tensor whose array forward saved, and their sum, to
+    # catch in-place edits later. Arrays that no tensor holds (fresh intermediates) need none.
     cdef tuple saved = ctx.saved
-    cdef Py_ssize_t i, j, k = PyTuple_GET_SIZE(saved)
-    cdef tuple counters = None
+    cdef Py_ssize_t i, j, found = 0
     cdef VersionCounter counter
     cdef unsigned long long total = 0
-    for j in range(k):
+    for j in range(PyTuple_GET_SIZE(saved)):
         item = <object>PyTuple_GET_ITEM(saved, j)
         counter = None
         if item is out:
@@ -508,35 +508,29 @@ cdef void _track_saved_versions(Context ctx, tuple args, object out, TensorBase 
                 if isinstance(arg, TensorBase) and item is (<TensorBase>arg)._data:
                     counter = counter_of(<TensorBase>arg)
                     break
-        if counter is not None:
-            if counters is None:
-                counters = _nones(k)
-            Py_INCREF(counter)
-            Py_DECREF(<object>PyTuple_GET_ITEM(counters, j))
-            PyTuple_SET_ITEM(counters, j, counter)
-            total += counter.value
-    if counters is not None:
-        ctx.saved_versions = untrack(counters)
-        ctx.saved_version_sum = total
-
-
-cdef tuple _nones(Py_ssize_t k):
-    # A new tuple of k Nones (not `(None,) * k`, which may return a shared constant to fill in).
-    cdef tuple items = PyTuple_New(k)
-    for i in range(k):
-        Py_INCREF(None)
-        PyTuple_SET_ITEM(items, i, None)
-    return items
+        if counter is None:
+            continue
+        if found == 0:
+            ctx.version0 = counter
+        elif found == 1:
+            ctx.version1 = counter
+        elif ctx.more_versions is None:
+            ctx.more_versions = [counter]
+            PyObject_GC_UnTrack(ctx.more_versions)   # counters cannot form a reference cycle
+        else:
+            ctx.more_versions.append(counter)
+        found += 1
+        total += counter.value
+    ctx.saved_version_sum = total
 
 
 cdef void _check_versions(Context node) except *:
-    cdef unsigned long long total = 0
-    cdef tuple counters = node.saved_versions
-    cdef Py_ssize_t i
-    for i in range(PyTuple_GET_SIZE(counters)):
-        counter = <object>PyTuple_GET_ITEM(counters, i)
-        if counter is not None:
-            total += (<VersionCounter>counter).value
+    cdef unsigned long long total = node.version0.value
+    if node.version1 is not None:
+        total += node.version1.value
+        if node.more_versions is not None:
+            for counter in node.more_versions:
+                total += (<VersionCounter>counter).value
     if total != node.saved_version_sum:
         raise RuntimeError(
             f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
@@ -741,7 +735,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                 grad = _run_hooks(node.hooks, grad, node.out_shape)
             if node.retained is not None:
                 _retain(node, grad)
-            if node.saved_versions is not None:
+            if node.version0 is not None:
                 _check_versions(node)
             only = node.backward(node, grad)
             if node.released:   # a backward() called from its hook or its backward freed it
