@@ -68,6 +68,37 @@ def test_an_object_stashed_on_ctx_that_refers_back_to_the_graph_is_collected():
     assert alive() is None
 
 
+def test_values_stored_on_ctx_behave_like_attributes_and_are_freed_by_backward():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor, None
+
+    x = leaf(3)
+    y = Scale.apply(x, 2.5)
+    node = y.grad_fn
+    assert node.factor == 2.5 and vars(node) == {"factor": 2.5}
+    node.extra = "kept"
+    del node.extra
+    with pytest.raises(AttributeError, match="no attribute 'extra'"):
+        node.extra
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        del node.missing
+    with pytest.raises(AttributeError, match="saved_tensors"):
+        node.saved_tensors = ()          # the node's own read-only attributes are not shadowed
+    node.needs_input_grad = (True, False)   # nor are its settable ones: this sets the field itself
+    assert node.needs_input_grad == (True, False) and "needs_input_grad" not in vars(node)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 2.5))
+    with pytest.raises(AttributeError, match="no attribute 'factor'"):
+        node.factor                      # released with the saved arrays
+
+
 def test_untracked_graph_still_backpropagates_and_frees_its_arrays():
     x = leaf(4, 4)
     w = leaf(4, 4)

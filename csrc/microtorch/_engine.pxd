@@ -31,7 +31,7 @@ cdef class Context:
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
     cdef public tuple needs_input_grad  # per input: does it need a gradient?
     cdef public object fn               # the Function class whose forward/backward this node runs
-    cdef dict __dict__                  # free-form values an op stashes on ctx (ctx.dim = ...)
+    cdef dict stash                     # free-form values an op stores on ctx (ctx.dim = ...), made on first use
 
     cdef void release(self)
 

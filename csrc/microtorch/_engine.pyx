@@ -15,6 +15,9 @@ cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
     object PyObject_Vectorcall(object callable, PyObject **args, size_t nargsf, PyObject *kwnames)
     PyObject **_PyObject_GetDictPtr(PyObject *obj)
+    object PyObject_GenericGetAttr(object obj, object name)
+    int PyObject_GenericSetAttr(object obj, object name, PyObject *value) except -1
+    PyObject *PyDict_GetItemWithError(object d, object key) except? NULL
     int PyObject_GC_IsTracked(object obj)
     void PyObject_GC_UnTrack(object obj)
     void PyObject_GC_Track(object obj)
@@ -87,6 +90,38 @@ def bump_version(TensorBase t):
 cdef class Context:
     """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
 
+    # `ctx.dim = dim` in forward stores a value for backward, as in PyTorch. A Cython `__dict__`
+    # would be a new dict for every node, and most ops store nothing: the values go into a dict
+    # made on first use, and attribute access looks there before the node's own attributes.
+    def __getattribute__(self, name):
+        cdef PyObject *value
+        if self.stash is not None:
+            value = PyDict_GetItemWithError(self.stash, name)
+            if value != NULL:
+                return <object>value
+        return PyObject_GenericGetAttr(self, name)
+
+    def __setattr__(self, name, value):
+        if name in _CONTEXT_ATTRIBUTES:
+            PyObject_GenericSetAttr(self, name, <PyObject*>value)   # the node's own: settable ones are set, others raise
+            return
+        if self.stash is None:
+            self.stash = {}
+        self.stash[name] = value
+
+    def __delattr__(self, name):
+        if self.stash is None or name not in self.stash:
+            PyObject_GenericSetAttr(self, name, NULL)    # raises the usual AttributeError
+            return
+        del self.stash[name]
+
+    @property
+    def __dict__(self):
+        """The values forward stored on ctx."""
+        if self.stash is None:
+            self.stash = {}
+        return self.stash
+
     def save_for_backward(self, *arrays):
         self.saved = arrays
         for array in arrays:
@@ -135,9 +170,11 @@ cdef class Context:
         self.n_inputs = 0
         self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
-        stash = _PyObject_GetDictPtr(<PyObject*>self)  # no dict is created if forward stashed nothing
-        if stash != NULL and stash[0] != NULL:
-            (<dict>stash[0]).clear()
+        self.stash = None
+
+
+# Names that ctx.name = value sets on the node itself rather than storing for backward.
+cdef frozenset _CONTEXT_ATTRIBUTES = frozenset(name for name in dir(Context) if name != "__dict__")
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -397,10 +434,9 @@ cdef bint _is_atomic(object value):
 
 
 cdef bint _stash_is_atomic(Context ctx):
-    cdef PyObject **slot = _PyObject_GetDictPtr(<PyObject*>ctx)
-    if slot == NULL or slot[0] == NULL:
+    if ctx.stash is None:
         return True
-    for value in (<dict>slot[0]).values():
+    for value in ctx.stash.values():
         if not _is_atomic(value):
             return False
     return True
