@@ -10,6 +10,7 @@ cimport cython
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTuple_GET_ITEM
 from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.sequence cimport PySequence_Fast_ITEMS
 
 cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
@@ -284,7 +285,7 @@ def apply(fn, *args):
     Tensors in args are passed to forward as their ndarrays; anything else
     (Python numbers, shapes, dims) is passed through unchanged.
     """
-    return apply_args(fn, fn.forward, None, args)
+    return apply_args(fn, fn.forward, None, PySequence_Fast_ITEMS(args), PyTuple_GET_SIZE(args))
 
 
 # needs_input_grad of one- and two-input ops, shared: indexed by need_0 + 2 * need_1.
@@ -296,10 +297,11 @@ cdef enum:
     STACK_INPUTS = 4   # forward(ctx, *inputs) with up to this many inputs is called from a C array, not a tuple
 
 
-cdef object apply_args(fn, forward, backward, tuple args):
-    # The forward call is forward(ctx, *arrays); its arguments go into a C array (or a tuple for many inputs).
+cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
+    # args[0:n] are the op's inputs (borrowed references). The forward call is forward(ctx, *arrays);
+    # its arguments go into a C array (or a tuple for many inputs).
     # forward is fn.forward; backward is fn.backward when the caller has it at hand, else None.
-    cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
+    cdef Py_ssize_t i
     cdef PyObject *call_stack[STACK_INPUTS + 1]
     cdef bint record = grad_enabled()
     cdef int mask = 0
@@ -316,7 +318,7 @@ cdef object apply_args(fn, forward, backward, tuple args):
     else:
         PyTuple_SET_ITEM(call_args, 0, ctx)
     for i in range(n):
-        arg = <object>PyTuple_GET_ITEM(args, i)
+        arg = <object>args[i]
         if isinstance(arg, TensorBase):
             t = <TensorBase>arg
             value = t._data
@@ -348,7 +350,7 @@ cdef object apply_args(fn, forward, backward, tuple args):
         else:
             Py_INCREF(edge)
             PyTuple_SET_ITEM(more_edges, i - 2, edge)
-    ctx.needs_input_grad = _needs_tuple(args, mask, record)
+    ctx.needs_input_grad = _needs_tuple(args, n, mask, record)
     ctx.fn = fn
     try:
         if call_args is None:
@@ -356,7 +358,7 @@ cdef object apply_args(fn, forward, backward, tuple args):
         else:
             out = PyObject_Call(forward, call_args, NULL)
     except (ValueError, IndexError, TypeError) as error:
-        raise _forward_error(fn, args, error) from error
+        raise _forward_error(fn, args, n, error) from error
     finally:
         if call_args is None:
             for i in range(n + 1):
@@ -367,13 +369,13 @@ cdef object apply_args(fn, forward, backward, tuple args):
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
     if cnp.PyArray_BASE(<cnp.ndarray>out) != NULL:
-        _share_view_version(args, out, result)
+        _share_view_version(args, n, out, result)
     if mask:
         dtype = dtype_of(out)
         if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
             return result   # integer and bool results (argmax, comparisons) carry no gradient
         if ctx.saved is not None:
-            _track_saved_versions(ctx, args, out, result)
+            _track_saved_versions(ctx, args, n, out, result)
         ctx.n_inputs = n
         ctx.edge0 = edge0
         ctx.edge1 = edge1
@@ -453,17 +455,23 @@ def fast_binary(fn, checked, checked_reflected):
     forward, backward = fn.forward, fn.backward
 
     def method(self, other):
+        cdef PyObject *operands[2]   # borrowed: self and other outlive the call
         if _plain_operands(self, other):
             try:
-                return apply_args(fn, forward, backward, (self, other))
+                operands[0] = <PyObject*>self
+                operands[1] = <PyObject*>other
+                return apply_args(fn, forward, backward, operands, 2)
             except RuntimeError:
                 pass
         return checked(self, other)
 
     def reflected(self, other):
+        cdef PyObject *operands[2]
         if _plain_operands(self, other):
             try:
-                return apply_args(fn, forward, backward, (other, self))
+                operands[0] = <PyObject*>other
+                operands[1] = <PyObject*>self
+                return apply_args(fn, forward, backward, operands, 2)
             except RuntimeError:
                 pass
         return checked_reflected(self, other)
@@ -479,7 +487,8 @@ def unary_method(fn):
     forward, backward = fn.forward, fn.backward
 
     def method(TensorBase self):
-        return apply_args(fn, forward, backward, (self,))
+        cdef PyObject *operand = <PyObject*>self
+        return apply_args(fn, forward, backward, &operand, 1)
 
     method.__name__ = method.__qualname__ = fn.__name__.lower()
     method.__doc__ = f"Elementwise {fn.__name__.lower()}, recorded for autograd (microtorch.ops.{fn.__name__})."
@@ -496,29 +505,29 @@ cdef inline bint _plain_operands(TensorBase self, object other):
     return type(other) is float or type(other) is int
 
 
-cdef inline tuple _needs_tuple(tuple args, int mask, bint record):
+cdef inline tuple _needs_tuple(PyObject **args, Py_ssize_t n, int mask, bint record):
     # One bool per input; the common one- and two-input cases reuse shared tuples.
-    cdef Py_ssize_t i, n = PyTuple_GET_SIZE(args)
+    cdef Py_ssize_t i
     if n == 1:
         return <tuple>PyTuple_GET_ITEM(_NEEDS_1, mask)
     if n == 2:
         return <tuple>PyTuple_GET_ITEM(_NEEDS_2, mask)
     cdef tuple needs = PyTuple_New(n)
     for i in range(n):
-        arg = <object>PyTuple_GET_ITEM(args, i)
+        arg = <object>args[i]
         need = record and isinstance(arg, TensorBase) and (<TensorBase>arg)._requires_grad
         Py_INCREF(need)
         PyTuple_SET_ITEM(needs, i, need)
     return needs
 
 
-cdef void _share_view_version(tuple args, object out, TensorBase result) except *:
+cdef void _share_view_version(PyObject **args, Py_ssize_t n, object out, TensorBase result) except *:
     # A view (reshape, transpose, basic indexing) shares its input's version counter, as in PyTorch,
     # so modifying either one in place is seen by every node that saved the other.
     cdef Py_ssize_t i
     base = out.base
-    for i in range(PyTuple_GET_SIZE(args)):
-        arg = <object>PyTuple_GET_ITEM(args, i)
+    for i in range(n):
+        arg = <object>args[i]
         if isinstance(arg, TensorBase):
             array = (<TensorBase>arg)._data
             if base is array or base is array.base:
@@ -526,7 +535,8 @@ cdef void _share_view_version(tuple args, object out, TensorBase result) except 
                 return
 
 
-cdef void _track_saved_versions(Context ctx, tuple args, object out, TensorBase result) except *:
+cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, object out,
+                                TensorBase result) except *:
     # Remember the version counter of every tensor whose array forward saved, and their sum, to
     # catch in-place edits later. Arrays that no tensor holds (fresh intermediates) need none.
     cdef tuple saved = ctx.saved
@@ -539,8 +549,8 @@ cdef void _track_saved_versions(Context ctx, tuple args, object out, TensorBase 
         if item is out:
             counter = counter_of(result)
         else:
-            for i in range(PyTuple_GET_SIZE(args)):
-                arg = <object>PyTuple_GET_ITEM(args, i)
+            for i in range(n):
+                arg = <object>args[i]
                 if isinstance(arg, TensorBase) and item is (<TensorBase>arg)._data:
                     counter = counter_of(<TensorBase>arg)
                     break
@@ -583,10 +593,11 @@ cdef void _check_finite(fn, str phase, object array) except *:
             f"(shape {array.shape}, dtype {array.dtype})")
 
 
-cdef object _forward_error(fn, tuple args, error):
+cdef object _forward_error(fn, PyObject **args, Py_ssize_t n, error):
     # Name the op and the shapes of its inputs in numpy's complaint.
     name = getattr(fn, "__name__", "Function")
-    arrays = [(<TensorBase>a)._data if isinstance(a, TensorBase) else a for a in args]
+    inputs = [<object>args[i] for i in range(n)]
+    arrays = [(<TensorBase>a)._data if isinstance(a, TensorBase) else a for a in inputs]
     described = ", ".join(
         f"{a.shape} {a.dtype}" if isinstance(a, ndarray) else repr(a) for a in arrays)
     message = f"{name}: {error} (inputs: {described})"
