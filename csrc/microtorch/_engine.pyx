@@ -11,6 +11,7 @@ from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTuple_GET_ITEM
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.sequence cimport PySequence_Fast_ITEMS
+from cpython.object cimport PyTypeObject
 
 cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
@@ -47,6 +48,8 @@ cdef object np_dtype = np.dtype
 cdef object _float32 = np.dtype(np.float32)
 cdef object _float64 = np.dtype(np.float64)
 cdef object _tensor_class = None      # microtorch.Tensor, registered at import
+cdef PyTypeObject *_tensor_type = NULL  # the same, as a C type object
+cdef tuple _no_args = ()
 cdef unsigned long long _backward_pass = 0
 cdef bint _detect_anomaly = False      # check every forward result and gradient for nan/inf
 
@@ -63,10 +66,11 @@ def is_anomaly_enabled():
 
 def register_tensor_class(cls):
     """Tell the engine which Python class (a TensorBase subclass) to create for results."""
-    global _tensor_class
-    if not issubclass(cls, TensorBase):
+    global _tensor_class, _tensor_type
+    if not isinstance(cls, type) or not issubclass(cls, TensorBase):
         raise TypeError(f"register_tensor_class: {cls!r} is not a TensorBase subclass")
     _tensor_class = cls
+    _tensor_type = <PyTypeObject*>cls
 
 
 @cython.freelist(64)
@@ -246,8 +250,12 @@ cdef class TensorBase:
 
 
 cdef inline TensorBase wrap(object array):
-    # A new Tensor (the registered Python class) around array, outside the graph.
-    cdef TensorBase t = TensorBase.__new__(_tensor_class)
+    # A new Tensor (the registered Python class) around array, outside the graph. Its type's
+    # tp_new slot is called directly: `TensorBase.__new__(cls)` would look up and call the
+    # Python-level __new__ wrapper, which checks its arguments on every call.
+    if _tensor_type == NULL:
+        raise RuntimeError("microtorch._engine: no Tensor class registered (import microtorch first)")
+    cdef TensorBase t = <TensorBase>_tensor_type.tp_new(_tensor_class, <PyObject*>_no_args, NULL)
     t._data = array
     return t
 
