@@ -108,6 +108,55 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_like_torch():
     check_op(lambda t: TF.max_pool2d(t, 3, stride=1), lambda t: F.max_pool2d(t, 3, stride=1), arrays=[x])
 
 
+@pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
+def test_max_pool2d_return_indices_match_torch(kwargs):
+    ours, _ = check_op(lambda x: TF.max_pool2d(x, return_indices=True, **kwargs),
+                       lambda x: F.max_pool2d(x, return_indices=True, **kwargs), [(2, 3, 7, 8)])
+    assert ours[1].dtype == np.int64 and not ours[1].requires_grad
+
+
+@pytest.mark.parametrize("shape, kwargs", [((2, 3, 8, 8), dict(kernel_size=2)),
+                                           ((2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1)),
+                                           ((2, 3, 8, 9), dict(kernel_size=(2, 3), stride=(2, 1)))])
+def test_max_unpool2d_after_max_pool2d_matches_torch(shape, kwargs):
+    # shapes whose pooled size unpools back to the same size (otherwise the indices do not fit, in torch too)
+    pool = {**kwargs, "return_indices": True}
+    check_op(lambda x: TF.max_unpool2d(*TF.max_pool2d(x, **pool), **kwargs),
+             lambda x: F.max_unpool2d(*F.max_pool2d(x, **pool), **kwargs), [shape])
+
+
+def test_max_unpool2d_values_output_size_and_unbatched_input():
+    x = torch.tensor(np.random.default_rng(1).standard_normal((3, 9, 9)))
+    _, torch_indices = TF.max_pool2d(x, 2, return_indices=True)          # unbatched (C, H, W)
+    indices = microtorch.tensor(torch_indices.numpy())
+    check_op(lambda v: TF.max_unpool2d(v, torch_indices, 2, output_size=(9, 9)),
+             lambda v: F.max_unpool2d(v, indices, 2, output_size=(9, 9)), [(3, 4, 4)])
+    layer_out = nn.MaxUnpool2d(2)(microtorch.ones(3, 4, 4), indices, output_size=(3, 9, 9))
+    assert layer_out.shape == (3, 9, 9) and layer_out.data.sum() == 48
+
+
+def test_max_pool2d_and_unpool_layers():
+    pool, unpool = nn.MaxPool2d(2, stride=2, return_indices=True), nn.MaxUnpool2d(2, stride=2)
+    x = microtorch.randn(1, 2, 4, 4, dtype=np.float64)
+    out, indices = pool(x)
+    restored = unpool(out, indices)
+    kept = restored.data != 0
+    np.testing.assert_array_equal(restored.data[kept], x.data[kept])   # each window's maximum, in place
+    assert kept.sum() == out.numel()
+
+
+def test_max_unpool2d_errors():
+    values, indices = F.max_pool2d(microtorch.randn(1, 1, 4, 4), 2, return_indices=True)
+    with pytest.raises(TypeError, match="indices must be an integer Tensor"):
+        F.max_unpool2d(values, values, 2)
+    with pytest.raises(RuntimeError, match=r"indices have shape \(1, 1, 1, 2\), expected the input's shape"):
+        F.max_unpool2d(values, indices[:, :, :1], 2)
+    with pytest.raises(ValueError, match="invalid output_size"):
+        F.max_unpool2d(values, indices, 2, output_size=(7, 7))
+    with pytest.raises(RuntimeError, match="index 16 is out of range for an output of size \\(4, 4\\)"):
+        F.max_unpool2d(values, microtorch.tensor(np.full((1, 1, 2, 2), 16)), 2)
+
+
 AVG_POOL_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
                   dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
                   dict(kernel_size=3, stride=2, ceil_mode=True),

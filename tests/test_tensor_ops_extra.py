@@ -166,7 +166,13 @@ def test_index_select_with_repeated_indices(dim):
 
 @pytest.mark.parametrize("pad, mode, value", [((1, 2), "constant", 0.0), ((1, 0, 2, 1), "constant", -1.5),
                                               ((2, 1, 1, 2), "reflect", None), ((2, 1, 1, 2), "replicate", None),
-                                              ((2, 1, 1, 2), "circular", None), ((0, 0, 0, 0, 1, 1), "constant", 0)])
+                                              ((2, 1, 1, 2), "circular", None), ((0, 0, 0, 0, 1, 1), "constant", 0),
+                                              # negative sizes crop, in every mode (reflect reflects the whole
+                                              # input before cropping; the other modes crop first, as torch)
+                                              ((-1, 2), "constant", 0.5), ((1, -2, -1, 0), "constant", 0.0),
+                                              ((-5, 0), "constant", 0.0), ((-1, 4, 2, -1), "reflect", None),
+                                              ((3, -1, 0, 0), "reflect", None), ((-1, 2, 1, -2), "replicate", None),
+                                              ((-1, 3, 2, -1), "circular", None)])
 def test_pad(pad, mode, value):
     torch_kwargs = {"mode": mode} if value is None else {"mode": mode, "value": value}
     check_op(lambda x: TF.pad(x, pad, **torch_kwargs), lambda x: F.pad(x, pad, mode, value), [(2, 3, 4, 5)])
@@ -177,6 +183,12 @@ def test_pad_errors():
         F.pad(microtorch.ones(2, 3), (1,))
     with pytest.raises(ValueError, match="too large"):
         F.pad(microtorch.ones(2, 3), (3, 3), mode="reflect")
+    with pytest.raises(ValueError, match="too large"):
+        F.pad(microtorch.ones(2, 3), (-2, 2), mode="circular")   # crops to size 1 first, as torch
+    with pytest.raises(RuntimeError, match=r"size 3 padded by \(-2, -2\) would have a negative size"):
+        F.pad(microtorch.ones(2, 3), (-2, -2))
+    with pytest.raises(ValueError, match="must be ints"):
+        F.pad(microtorch.ones(2, 3), (1.5, 0))
 
 
 @pytest.mark.parametrize("chunks, dim", [(2, 0), (3, 1), (4, 1), (5, -1)])

@@ -10,7 +10,7 @@ from microtorch._engine import apply as _apply
 from microtorch.nn.functional import _as_tensor, _check_reduction, _input
 from microtorch.tensor import Tensor
 
-__all__ = ["cross_entropy", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "embedding",
+__all__ = ["cross_entropy", "conv1d", "conv2d", "max_pool2d", "max_unpool2d", "avg_pool2d", "batch_norm", "layer_norm", "embedding",
            "gelu", "leaky_relu", "elu", "softplus", "silu", "log_softmax", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "pad"]
 
@@ -129,14 +129,51 @@ def _pool_args(op, input, kernel_size, stride, padding):
     return x, added, kernel, stride, padding
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each kernel window (stride defaults to the kernel size); padding counts as -inf."""
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each kernel window (stride defaults to the kernel size); padding counts as -inf.
+
+    With return_indices=True, also returns where each maximum came from (int64, an index into the
+    flattened (H, W) plane of the input), for max_unpool2d.
+    """
     x, added, kernel, stride, padding = _pool_args("max_pool2d", input, kernel_size, stride, padding)
     dilation = _pair(dilation, "dilation", "max_pool2d", 1)
     if x.dtype.kind != "f":
         raise TypeError(f"max_pool2d: expected a floating point input, got dtype {x.dtype}")
     pads = _pool_pads("max_pool2d", x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
     out = _apply(ops_nn.MaxPool2d, x, kernel, stride, pads, dilation)
+    if not return_indices:
+        return out.squeeze(0) if added else out
+    indices = Tensor(ops_nn.max_pool2d_indices(x.data, kernel, stride, pads, dilation))
+    return (out.squeeze(0), indices.squeeze(0)) if added else (out, indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Put each value of max_pool2d's output back where its index (from return_indices=True) says,
+    in an output of zeros of the pooled input's size (or output_size), as torch.nn.functional.max_unpool2d."""
+    x, added = _unbatched("max_unpool2d", input, 2)
+    kernel = _pair(kernel_size, "kernel_size", "max_unpool2d", 1)
+    stride = kernel if stride is None or stride == () else _pair(stride, "stride", "max_unpool2d", 1)
+    padding = _pair(padding, "padding", "max_unpool2d", 0)
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        raise TypeError(f"max_unpool2d: indices must be an integer Tensor (from max_pool2d(..., "
+                        f"return_indices=True)), got {getattr(indices, 'dtype', type(indices).__name__)}")
+    index = indices.unsqueeze(0) if added else indices
+    if index.shape != x.shape:
+        raise RuntimeError(f"max_unpool2d: indices have shape {tuple(indices.shape)}, expected the input's "
+                           f"shape {tuple(input.shape)}")
+    default = tuple((size - 1) * s + k - 2 * p for size, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    if output_size is None:
+        size = default
+    else:
+        size = tuple(int(v) for v in tuple(output_size)[-2:])
+        for d in range(2):
+            if not default[d] - stride[d] < size[d] < default[d] + stride[d]:
+                raise ValueError(f"max_unpool2d: invalid output_size {tuple(output_size)} (dim {d} must be "
+                                 f"between {default[d] - stride[d]} and {default[d] + stride[d]}, exclusive)")
+    if index.data.size and (index.data.min() < 0 or index.data.max() >= size[0] * size[1]):
+        bad = index.data.min() if index.data.min() < 0 else index.data.max()
+        raise RuntimeError(f"max_unpool2d: index {bad} is out of range for an output of size {size}")
+    out = _apply(ops_nn.MaxUnpool2d, x, index, size)
     return out.squeeze(0) if added else out
 
 
@@ -425,24 +462,49 @@ _PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "circ
 
 
 def pad(input, pad, mode="constant", value=None):
-    """Pad the last len(pad)//2 dims; pad lists (before, after) pairs starting from the last dim, as in PyTorch."""
+    """Pad the last len(pad)//2 dims; pad lists (before, after) pairs starting from the last dim, as in PyTorch.
+
+    A negative size crops instead, as in PyTorch. With mode='reflect' the reflection is taken from the
+    whole input and then cropped; the other modes crop first.
+    """
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: mode must be one of {list(_PAD_MODES)}, got {mode!r}")
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: padding length must be even and at most 2 * ndim ({2 * input.ndim}), got {pad}")
-    if any(not isinstance(p, (int, np.integer)) or p < 0 for p in pad):
-        raise ValueError(f"pad: padding sizes must be non-negative ints, got {pad}")
+    if any(not isinstance(p, (int, np.integer)) or isinstance(p, bool) for p in pad):
+        raise ValueError(f"pad: padding sizes must be ints, got {pad}")
+    if mode != "constant" and value is not None and value != 0:
+        raise ValueError(f"pad: a fill value only applies to mode='constant', not {mode!r}")
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    for size, (before, after) in zip(input.shape, widths):
+        if size + min(before, 0) + min(after, 0) < 0:
+            raise RuntimeError(f"pad: a dim of size {size} padded by {(before, after)} would have a negative size")
+    grow = tuple((max(before, 0), max(after, 0)) for before, after in widths)
+    if all(before >= 0 and after >= 0 for before, after in widths):
+        if mode == "constant":
+            return _apply(ops_extra.ConstantPad, input, grow, 0 if value is None else value)
+        return _index_pad(input, grow, mode)
+    if mode == "reflect":
+        return _crop(_index_pad(input, grow, mode), widths)
     if mode == "constant":
-        return _apply(ops_extra.ConstantPad, input, tuple(widths), 0 if value is None else value)
-    if value is not None and value != 0:
-        raise ValueError(f"pad: a fill value only applies to mode='constant', not {mode!r}")
+        return _apply(ops_extra.ConstantPad, _crop(input, widths), grow, 0 if value is None else value)
+    return _index_pad(_crop(input, widths), grow, mode)
+
+
+def _crop(input, widths):
+    """Cut -before and -after elements off each dim whose padding is negative (a view)."""
+    return input[tuple(slice(-min(before, 0), size + min(after, 0))
+                       for size, (before, after) in zip(input.shape, widths))]
+
+
+def _index_pad(input, widths, mode):
+    """reflect / replicate / circular padding by non-negative widths, within each mode's limit."""
     for size, (before, after) in zip(input.shape, widths):
         limit = size - 1 if mode == "reflect" else size
         if max(before, after) > limit:
             raise ValueError(f"pad: {mode} padding of {(before, after)} is too large for a dim of size {size} "
                              f"(at most {limit})")
-    return _apply(ops_extra.IndexPad, input, tuple(widths), _PAD_MODES[mode])
+    return _apply(ops_extra.IndexPad, input, widths, _PAD_MODES[mode])
