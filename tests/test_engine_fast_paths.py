@@ -99,6 +99,26 @@ def test_values_stored_on_ctx_behave_like_attributes_and_are_freed_by_backward()
         node.factor                      # released with the saved arrays
 
 
+def test_a_value_stored_on_ctx_is_freed_with_its_node():
+    class Payload:
+        pass
+
+    class Keep(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.payload = Payload()
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    y = Keep.apply(leaf(3))
+    alive = weakref.ref(y.grad_fn.payload)
+    del y                      # no backward, no cycle: the node's own dealloc must free the value
+    assert alive() is None
+
+
 def test_untracked_graph_still_backpropagates_and_frees_its_arrays():
     x = leaf(4, 4)
     w = leaf(4, 4)

@@ -1,3 +1,5 @@
+from cpython.ref cimport PyObject
+
 # The tensor autograd engine: graph nodes, op application and the backward traversal.
 
 cdef class VersionCounter:
@@ -31,7 +33,7 @@ cdef class Context:
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
     cdef public tuple needs_input_grad  # per input: does it need a gradient?
     cdef public object fn               # the Function class whose forward/backward this node runs
-    cdef dict stash                     # free-form values an op stores on ctx (ctx.dim = ...), made on first use
+    cdef PyObject *stash                # ctx.__dict__: values forward stores (ctx.dim = ...); NULL until the first
 
     cdef void release(self)
 

@@ -9,7 +9,7 @@ gradient. The arithmetic itself lives in the ops (microtorch/ops.py).
 cimport cython
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTuple_GET_ITEM
-from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from cpython.sequence cimport PySequence_Fast_ITEMS
 from cpython.object cimport PyTypeObject
 
@@ -17,9 +17,22 @@ cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
     object PyObject_Vectorcall(object callable, PyObject **args, size_t nargsf, PyObject *kwnames)
     PyObject **_PyObject_GetDictPtr(PyObject *obj)
-    object PyObject_GenericGetAttr(object obj, object name)
-    int PyObject_GenericSetAttr(object obj, object name, PyObject *value) except -1
-    PyObject *PyDict_GetItemWithError(object d, object key) except? NULL
+    ctypedef int (*visitproc)(PyObject *, void *) noexcept
+    ctypedef int (*traverseproc)(PyObject *, visitproc, void *) noexcept
+    ctypedef int (*inquiry)(PyObject *) noexcept
+    ctypedef PyObject *(*getattrofunc)(PyObject *, PyObject *) noexcept
+    ctypedef int (*setattrofunc)(PyObject *, PyObject *, PyObject *) noexcept
+    ctypedef struct TypeSlots "PyTypeObject":   # the type slots set up by _give_context_a_lazy_dict
+        Py_ssize_t tp_dictoffset
+        getattrofunc tp_getattro
+        setattrofunc tp_setattro
+        traverseproc tp_traverse
+        inquiry tp_clear
+    PyObject *PyObject_GenericGetAttr(PyObject *obj, PyObject *name) noexcept
+    int PyObject_GenericSetAttr(PyObject *obj, PyObject *name, PyObject *value) noexcept
+    void PyType_Modified(PyTypeObject *type)
+    object PyObject_GenericGetDict(object obj, void *context)
+    void Py_CLEAR(PyObject *obj)
     int PyObject_GC_IsTracked(object obj)
     void PyObject_GC_UnTrack(object obj)
     void PyObject_GC_Track(object obj)
@@ -95,37 +108,16 @@ def bump_version(TensorBase t):
 cdef class Context:
     """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
 
-    # `ctx.dim = dim` in forward stores a value for backward, as in PyTorch. A Cython `__dict__`
-    # would be a new dict for every node, and most ops store nothing: the values go into a dict
-    # made on first use, and attribute access looks there before the node's own attributes.
-    def __getattribute__(self, name):
-        cdef PyObject *value
-        if self.stash is not None:
-            value = PyDict_GetItemWithError(self.stash, name)
-            if value != NULL:
-                return <object>value
-        return PyObject_GenericGetAttr(self, name)
+    # `ctx.dim = dim` in forward stores a value for backward, as in PyTorch: in the node's
+    # instance dict, which is made on first use (see _give_context_a_lazy_dict below).
 
-    def __setattr__(self, name, value):
-        if name in _CONTEXT_ATTRIBUTES:
-            PyObject_GenericSetAttr(self, name, <PyObject*>value)   # the node's own: settable ones are set, others raise
-            return
-        if self.stash is None:
-            self.stash = {}
-        self.stash[name] = value
-
-    def __delattr__(self, name):
-        if self.stash is None or name not in self.stash:
-            PyObject_GenericSetAttr(self, name, NULL)    # raises the usual AttributeError
-            return
-        del self.stash[name]
+    def __dealloc__(self):
+        Py_XDECREF(self.stash)
 
     @property
     def __dict__(self):
-        """The values forward stored on ctx."""
-        if self.stash is None:
-            self.stash = {}
-        return self.stash
+        """The values forward stored on ctx (ctx.dim = ...)."""
+        return PyObject_GenericGetDict(self, NULL)
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -175,11 +167,48 @@ cdef class Context:
         self.n_inputs = 0
         self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
-        self.stash = None
+        Py_CLEAR(self.stash)
 
 
-# Names that ctx.name = value sets on the node itself rather than storing for backward.
-cdef frozenset _CONTEXT_ATTRIBUTES = frozenset(name for name in dir(Context) if name != "__dict__")
+# Context's instance dict. Cython's `cdef dict __dict__` would make an empty dict for every node,
+# and most ops store nothing on ctx. Instead the dict lives in the raw `stash` slot, which starts
+# NULL: pointing the type's tp_dictoffset at it lets Python's generic attribute code make the dict
+# on the first `ctx.name = value` and find values in it, as it does for functions' __dict__.
+# The slot is ours to free (__dealloc__, release) and to show to the cycle collector (traverse).
+
+cdef traverseproc _cython_context_traverse = NULL
+cdef inquiry _cython_context_clear = NULL
+
+
+cdef int _context_traverse(PyObject *obj, visitproc visit, void *arg) noexcept:
+    cdef PyObject *stash = (<Context>obj).stash
+    if stash != NULL:
+        result = visit(stash, arg)
+        if result:
+            return result
+    return _cython_context_traverse(obj, visit, arg) if _cython_context_traverse != NULL else 0
+
+
+cdef int _context_clear(PyObject *obj) noexcept:
+    Py_CLEAR((<Context>obj).stash)
+    return _cython_context_clear(obj) if _cython_context_clear != NULL else 0
+
+
+cdef void _give_context_a_lazy_dict():
+    global _cython_context_traverse, _cython_context_clear
+    cdef TypeSlots *context_type = <TypeSlots*>Context
+    cdef Context probe = Context.__new__(Context)
+    context_type.tp_dictoffset = <char*>&probe.stash - <char*><PyObject*>probe
+    context_type.tp_getattro = PyObject_GenericGetAttr   # Cython installed a dict-less variant
+    context_type.tp_setattro = PyObject_GenericSetAttr
+    _cython_context_traverse = context_type.tp_traverse
+    _cython_context_clear = context_type.tp_clear
+    context_type.tp_traverse = _context_traverse
+    context_type.tp_clear = _context_clear
+    PyType_Modified(<PyTypeObject*>context_type)
+
+
+_give_context_a_lazy_dict()
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -444,9 +473,9 @@ cdef bint _is_atomic(object value):
 
 
 cdef bint _stash_is_atomic(Context ctx):
-    if ctx.stash is None:
+    if ctx.stash == NULL:
         return True
-    for value in ctx.stash.values():
+    for value in (<dict>ctx.stash).values():
         if not _is_atomic(value):
             return False
     return True
