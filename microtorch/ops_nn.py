@@ -30,18 +30,23 @@ def _windows(xp, kernel, stride, dilation):
         xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
 
 
+def _read_by_offset(array, i, j, out_size, stride, dilation):
+    """The (.., .., OH, OW) view of array that kernel offset (i, j) reads across all the windows."""
+    (oh, ow), (sh, sw), (dh, dw) = out_size, stride, dilation
+    return array[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+
+
 def _col2im(grad_windows, padded_shape, stride, dilation):
     """The adjoint of _windows: add each window's gradient back where it was read.
 
     One vectorised add per kernel offset (kh * kw of them), not a loop over pixels.
     """
     _, _, kh, kw, oh, ow = grad_windows.shape
-    (sh, sw), (dh, dw) = stride, dilation
     grad = np.zeros(padded_shape, dtype=grad_windows.dtype)
     for i in range(kh):
         for j in range(kw):
-            grad[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += \
-                grad_windows[:, :, i, j]
+            read = _read_by_offset(grad, i, j, (oh, ow), stride, dilation)
+            read += grad_windows[:, :, i, j]
     return grad
 
 
@@ -105,15 +110,38 @@ class Conv2d(Function):
             grad_weight = _grouped_matmul(columns, grad_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
             grad_weight = grad_weight.reshape(ctx.weight_shape)
         if need_x:
-            # (channel, kh, kw, n, oh, ow) -> windows indexed (channel, n, ...): channels first makes
-            # col2im's adds run over longer contiguous stretches; the result is transposed back (a view)
-            grad_columns = _grouped_matmul(kernels.transpose(0, 2, 1), grad_rows).reshape(channels, kh, kw, n, oh, ow)
-            grad_padded = _col2im(grad_columns.transpose(0, 3, 1, 2, 4, 5), (channels, n, height, width),
-                                  ctx.stride, ctx.dilation)
+            # computed channels first, (channel, n, h, w), so the adds run over long contiguous
+            # stretches; the result is transposed back (a view)
+            grad_padded = _input_gradient(kernels, grad_rows, (kh, kw), (channels, n, height, width), (oh, ow),
+                                          ctx.stride, ctx.dilation)
             grad_x = _unpad(grad_padded, ctx.pads).transpose(1, 0, 2, 3)
         if need_bias:
             grad_bias = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None
+
+
+def _input_gradient(kernels, grad_rows, kernel_size, padded_shape, out_size, stride, dilation):
+    """The gradient of conv2d's padded input, channels first (C, N, H, W).
+
+    For each kernel offset (i, j), one matmul per group takes the output gradient back to the
+    input channels, and the result is added where that offset read the input. This is the adjoint
+    of im2col + matmul without the (C * kh * kw, N * OH * OW) gradient of the columns: computed
+    whole, it took longer to write out and add back than these nine small products.
+    """
+    groups, out_per_group, _ = kernels.shape
+    channels, n, _, _ = padded_shape
+    (kh, kw), (oh, ow) = kernel_size, out_size
+    taps = kernels.reshape(groups, out_per_group, channels // groups, kh, kw)
+    dtype = np.result_type(kernels, grad_rows)
+    grad = np.zeros(padded_shape, dtype=dtype)
+    part = np.empty((groups, channels // groups, n * oh * ow), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            for group in range(groups):
+                np.matmul(taps[group, :, :, i, j].T, grad_rows[group], out=part[group])
+            read = _read_by_offset(grad, i, j, out_size, stride, dilation)
+            read += part.reshape(channels, n, oh, ow)
+    return grad
 
 
 def _window_maxima(x, kernel, stride, pads, dilation):
