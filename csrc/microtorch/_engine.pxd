@@ -33,7 +33,7 @@ cdef class Context:
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
     cdef public tuple needs_input_grad  # per input: does it need a gradient?
     cdef public object fn               # the Function class whose forward/backward this node runs
-    cdef PyObject *stash                # ctx.__dict__: values forward stores (ctx.dim = ...); NULL until the first
+    cdef PyObject *stash                # ctx.__dict__ (ctx.dim = ...): NULL until forward stores a value
 
     cdef void release(self)
 
