@@ -87,7 +87,7 @@ def test_values_stored_on_ctx_behave_like_attributes_and_are_freed_by_backward()
     del node.extra
     with pytest.raises(AttributeError, match="no attribute 'extra'"):
         node.extra
-    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+    with pytest.raises(AttributeError, match="missing"):   # Python 3.10 says only the name
         del node.missing
     with pytest.raises(AttributeError, match="saved_tensors"):
         node.saved_tensors = ()          # the node's own read-only attributes are not shadowed
