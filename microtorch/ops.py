@@ -394,6 +394,12 @@ class Stack(Function):
 
 # ---------------------------------------------------------------- nn functions
 
+def _log_softmax(x, dim):
+    """log(softmax(x)) along dim, shifted by the maximum so that exp cannot overflow."""
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
@@ -468,8 +474,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction, weight=None, ignore_index=-100, label_smoothing=0.0):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_probs = _log_softmax(logits, 1)
         if (logits.ndim == 2 and target.dtype.kind in "iu" and weight is None and label_smoothing == 0
                 and not (target == ignore_index).any()):
             # The common case in fewer kernels: each sample's loss is minus its target's log-probability.

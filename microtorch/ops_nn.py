@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from microtorch.autograd import Function
-from microtorch.ops import _class_target_weights, _reduce
+from microtorch.ops import _class_target_weights, _log_softmax, _reduce
 
 try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
     from scipy.special import erf as _erf
@@ -347,8 +347,7 @@ class SiLU(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        out = _log_softmax(x, dim)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
