@@ -119,11 +119,16 @@ def _pool_pads(op, shape, kernel, stride, padding, dilation, ceil_mode):
     return tuple(pads)
 
 
-def _pool_args(op, input, kernel_size, stride, padding):
+def _window_args(op, input, kernel_size, stride, padding):
+    """The batched input, whether a batch dim was added, and kernel, stride (default: the kernel), padding."""
     x, added = _unbatched(op, input, 2)
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None or stride == () else _pair(stride, "stride", op, 1)
-    padding = _pair(padding, "padding", op, 0)
+    return x, added, kernel, stride, _pair(padding, "padding", op, 0)
+
+
+def _pool_args(op, input, kernel_size, stride, padding):
+    x, added, kernel, stride, padding = _window_args(op, input, kernel_size, stride, padding)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} should be at most half of kernel size {kernel}")
     return x, added, kernel, stride, padding
@@ -150,10 +155,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Put each value of max_pool2d's output back where its index (from return_indices=True) says,
     in an output of zeros of the pooled input's size (or output_size), as torch.nn.functional.max_unpool2d."""
-    x, added = _unbatched("max_unpool2d", input, 2)
-    kernel = _pair(kernel_size, "kernel_size", "max_unpool2d", 1)
-    stride = kernel if stride is None or stride == () else _pair(stride, "stride", "max_unpool2d", 1)
-    padding = _pair(padding, "padding", "max_unpool2d", 0)
+    x, added, kernel, stride, padding = _window_args("max_unpool2d", input, kernel_size, stride, padding)
     if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
         raise TypeError(f"max_unpool2d: indices must be an integer Tensor (from max_pool2d(..., "
                         f"return_indices=True)), got {getattr(indices, 'dtype', type(indices).__name__)}")
@@ -170,9 +172,11 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             if not default[d] - stride[d] < size[d] < default[d] + stride[d]:
                 raise ValueError(f"max_unpool2d: invalid output_size {tuple(output_size)} (dim {d} must be "
                                  f"between {default[d] - stride[d]} and {default[d] + stride[d]}, exclusive)")
-    if index.data.size and (index.data.min() < 0 or index.data.max() >= size[0] * size[1]):
-        bad = index.data.min() if index.data.min() < 0 else index.data.max()
-        raise RuntimeError(f"max_unpool2d: index {bad} is out of range for an output of size {size}")
+    if index.data.size:
+        low, high = index.data.min(), index.data.max()
+        if low < 0 or high >= size[0] * size[1]:
+            raise RuntimeError(f"max_unpool2d: index {low if low < 0 else high} is out of range for an output "
+                               f"of size {size}")
     out = _apply(ops_nn.MaxUnpool2d, x, index, size)
     return out.squeeze(0) if added else out
 
@@ -483,15 +487,14 @@ def pad(input, pad, mode="constant", value=None):
         if size + min(before, 0) + min(after, 0) < 0:
             raise RuntimeError(f"pad: a dim of size {size} padded by {(before, after)} would have a negative size")
     grow = tuple((max(before, 0), max(after, 0)) for before, after in widths)
-    if all(before >= 0 and after >= 0 for before, after in widths):
-        if mode == "constant":
-            return _apply(ops_extra.ConstantPad, input, grow, 0 if value is None else value)
-        return _index_pad(input, grow, mode)
+    cropping = any(before < 0 or after < 0 for before, after in widths)
     if mode == "reflect":
-        return _crop(_index_pad(input, grow, mode), widths)
+        padded = _index_pad(input, grow, mode)
+        return _crop(padded, widths) if cropping else padded
+    kept = _crop(input, widths) if cropping else input
     if mode == "constant":
-        return _apply(ops_extra.ConstantPad, _crop(input, widths), grow, 0 if value is None else value)
-    return _index_pad(_crop(input, widths), grow, mode)
+        return _apply(ops_extra.ConstantPad, kept, grow, 0 if value is None else value)
+    return _index_pad(kept, grow, mode)
 
 
 def _crop(input, widths):
