@@ -278,32 +278,17 @@ class MatMuls:
                 return float(loss), grads
             return run, result
         if engine == "microtorch":
-            inputs = mt.tensor(x)
-            params = [mt.tensor(W, requires_grad=True) for W in weights]
-
-            def run():
-                for p in params:
-                    p.grad = None
-                h = inputs
-                for W in params:
-                    h = (h @ W).relu()
-                loss = h.sum()
-                loss.backward()
-                return loss
-
-            def result():
-                loss = run()
-                return loss.item(), [p.grad.numpy() for p in params]
-            return run, result
-        inputs = torch.from_numpy(x)
-        params = [torch.tensor(W, requires_grad=True) for W in weights]
+            inputs, params, relu = mt.tensor(x), [mt.tensor(W, requires_grad=True) for W in weights], mt.Tensor.relu
+        else:
+            inputs, params, relu = torch.from_numpy(x), [torch.tensor(W, requires_grad=True) for W in weights], \
+                torch.relu
 
         def run():
             for p in params:
                 p.grad = None
             h = inputs
             for W in params:
-                h = torch.relu(h @ W)
+                h = relu(h @ W)
             loss = h.sum()
             loss.backward()
             return loss
