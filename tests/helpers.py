@@ -76,3 +76,18 @@ def check_op(torch_fn, our_fn, shapes=None, dtype=np.float64, atol=None, rtol=No
         np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), atol=atol, rtol=rtol,
                                    err_msg=f"gradient of input {i} differs")
     return our_out, torch_out
+
+
+# ---------------------------------------------------------------- a small model whose parameters must not change
+
+def small_model():
+    return microtorch.Sequential(microtorch.Linear(3, 4), microtorch.ReLU(), microtorch.Linear(4, 2))
+
+
+def snapshot(model):
+    return [p.data.copy() for p in model.parameters()]
+
+
+def assert_unchanged(model, before):
+    for old, p in zip(before, model.parameters()):
+        np.testing.assert_array_equal(p.data, old)

@@ -197,16 +197,19 @@ def test_var_show_grad_deep_chain_and_released_graph():
 
 # ---------------------------------------------------------------- formats
 
+class Tagged(microtorch.Function):
+    """Copies x; its constant input `tag` shows in the node's label, to test how labels are escaped."""
+
+    @staticmethod
+    def forward(ctx, x, tag):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
 def test_dot_text_escapes_labels(tmp_path):
-    class Tagged(microtorch.Function):
-        @staticmethod
-        def forward(ctx, x, tag):
-            return x.copy()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad, None
-
     x = microtorch.randn(2, requires_grad=True)
     tag = 'say "hi" \\ bye'  # a quote and a backslash, which DOT must escape
     root = Tagged.apply(x, tag)
@@ -311,15 +314,6 @@ def test_mermaid_html_uses_the_same_walk(tmp_path):
 
 
 def test_mermaid_escapes_quotes_and_markup():
-    class Tagged(microtorch.Function):
-        @staticmethod
-        def forward(ctx, x, tag):
-            return x.copy()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad, None
-
     x = microtorch.randn(2, requires_grad=True)
     text = to_mermaid(Tagged.apply(x, '<b>"x"</b>'))
     assert "Tagged(tag='&lt;b&gt;#quot;x#quot;&lt;/b&gt;')<br/>(2,) float32" in text

@@ -7,6 +7,7 @@ import pytest
 
 import microtorch as mt
 from microtorch.nn import functional as F
+from helpers import assert_unchanged, small_model, snapshot
 
 
 def shapes(*shapes):
@@ -277,61 +278,48 @@ def test_optimizer_given_something_that_is_not_a_tensor(optimizer):
 
 # ---------------------------------------------------------------- load_state_dict
 
-def _model():
-    return mt.Sequential(mt.Linear(3, 4), mt.ReLU(), mt.Linear(4, 2))
-
-
-def _snapshot(model):
-    return [p.data.copy() for p in model.parameters()]
-
-
-def _assert_unchanged(model, snapshot):
-    for before, p in zip(snapshot, model.parameters()):
-        np.testing.assert_array_equal(p.data, before)
-
-
 def test_load_state_dict_missing_keys():
-    model = _model()
-    before = _snapshot(model)
-    state = _model().state_dict()
+    model = small_model()
+    before = snapshot(model)
+    state = small_model().state_dict()
     del state["2.bias"]
     with pytest.raises(RuntimeError, match=r"load_state_dict for Sequential: missing keys: \['2.bias'\].*"
                                            "not changed"):
         model.load_state_dict(state)
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
     model.load_state_dict(state, strict=False)  # strict=False loads the rest
     np.testing.assert_array_equal(model.parameters()[0].data, state["0.weight"])
 
 
 def test_load_state_dict_unexpected_keys():
-    model = _model()
-    before = _snapshot(model)
-    state = _model().state_dict()
+    model = small_model()
+    before = snapshot(model)
+    state = small_model().state_dict()
     state["3.weight"] = np.ones((2, 2), dtype=np.float32)
     with pytest.raises(RuntimeError, match=r"unexpected keys: \['3.weight'\]"):
         model.load_state_dict(state)
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 def test_load_state_dict_wrong_shapes():
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     state = mt.Sequential(mt.Linear(3, 4), mt.ReLU(), mt.Linear(4, 3)).state_dict()
     with pytest.raises(RuntimeError, match=r"size mismatch for 2.weight: checkpoint shape \(3, 4\), model shape "
                                            r"\(2, 4\).*size mismatch for 2.bias"):
         model.load_state_dict(state)
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 def test_load_state_dict_non_numeric_entry_changes_nothing():
     # Entries are converted before any is assigned, so a late bad entry cannot leave a half-loaded model.
-    model = _model()
-    before = _snapshot(model)
-    state = _model().state_dict()
+    model = small_model()
+    before = snapshot(model)
+    state = small_model().state_dict()
     state["2.bias"] = np.array(["a", "b"])
     with pytest.raises(RuntimeError, match=r"dtype mismatch for 2.bias: checkpoint dtype <U1"):
         model.load_state_dict(state)
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 # ---------------------------------------------------------------- unsupported Python types

@@ -9,6 +9,7 @@ import pytest
 
 import microtorch as mt
 from microtorch.nn import functional as F
+from helpers import assert_unchanged, small_model, snapshot
 
 SAVED_MODIFIED = "modified by an in-place operation"
 
@@ -297,19 +298,6 @@ def test_anomaly_mode_lets_finite_training_run():
 
 # ---------------------------------------------------------------- checkpoints: no code execution
 
-def _model():
-    return mt.Sequential(mt.Linear(3, 4), mt.ReLU(), mt.Linear(4, 2))
-
-
-def _snapshot(model):
-    return [p.data.copy() for p in model.parameters()]
-
-
-def _assert_unchanged(model, snapshot):
-    for before, p in zip(snapshot, model.parameters()):
-        np.testing.assert_array_equal(p.data, before)
-
-
 class _Exploit:
     """Unpickling this object would create the marker file."""
 
@@ -332,12 +320,12 @@ def test_loading_a_malicious_pickle_runs_no_code(tmp_path, protocol):
     marker = tmp_path / "pwned"
     path = tmp_path / "checkpoint.pt"
     path.write_bytes(pickle.dumps({"0.weight": _Exploit(marker)}, protocol=protocol))
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     with pytest.raises(RuntimeError, match=r"load: .*checkpoint.pt.*(pickle|not a microtorch checkpoint)"):
         mt.load(model, path)
     assert not marker.exists()
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 def test_loading_an_npz_with_a_pickled_object_array_runs_no_code(tmp_path):
@@ -346,12 +334,12 @@ def test_loading_an_npz_with_a_pickled_object_array_runs_no_code(tmp_path):
     payload = np.empty(1, dtype=object)
     payload[0] = _Exploit(marker)
     np.savez(path, **{"0.weight": payload})  # numpy pickles object arrays into the .npy member
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     with pytest.raises(RuntimeError, match=r"load: .*checkpoint.npz.* object array .*never unpickles"):
         mt.load(model, path)
     assert not marker.exists()
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 def test_loading_a_zip_with_a_pickle_member_runs_no_code(tmp_path):
@@ -360,7 +348,7 @@ def test_loading_a_zip_with_a_pickle_member_runs_no_code(tmp_path):
     path = tmp_path / "checkpoint.pt"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("archive/data.pkl", pickle.dumps(_Exploit(marker)))
-    model = _model()
+    model = small_model()
     with pytest.raises(RuntimeError, match=r"not a microtorch checkpoint: its entry 'archive/data.pkl' is not a "
                                            "numpy array"):
         mt.load(model, path)
@@ -370,15 +358,15 @@ def test_loading_a_zip_with_a_pickle_member_runs_no_code(tmp_path):
 def test_original_pickle_checkpoints_get_a_clear_error(tmp_path):
     path = tmp_path / "old.pkl"
     with open(path, "wb") as file:
-        pickle.dump({name: value for name, value in _model().state_dict().items()}, file)
+        pickle.dump({name: value for name, value in small_model().state_dict().items()}, file)
     with pytest.raises(RuntimeError, match=r"looks like a pickle file.*not supported.*microtorch.save"):
-        mt.load(_model(), path)
+        mt.load(small_model(), path)
 
 
 # ---------------------------------------------------------------- checkpoints: bad files
 
 def test_round_trip(tmp_path):
-    source, target = _model(), _model()
+    source, target = small_model(), small_model()
     path = tmp_path / "model.npz"
     mt.save(source, path)
     mt.load(target, path)
@@ -389,26 +377,26 @@ def test_round_trip(tmp_path):
 
 def test_truncated_files_give_a_clear_error_and_leave_the_model_unchanged(tmp_path):
     path = tmp_path / "model.npz"
-    mt.save(_model(), path)
+    mt.save(small_model(), path)
     data = path.read_bytes()
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     for length in list(range(0, len(data), 7)):
         path.write_bytes(data[:length])
         with pytest.raises(RuntimeError, match=r"load: .*model.npz.* (truncated or corrupted|not a microtorch)"):
             mt.load(model, path)
-        _assert_unchanged(model, before)
+        assert_unchanged(model, before)
 
 
 def test_corrupted_bytes_are_detected_or_harmless(tmp_path):
     # Flip every byte in turn: either loading fails with a clear error and the model is unchanged,
     # or the flip hit metadata (a timestamp, say) and the loaded values are exactly the saved ones.
     path = tmp_path / "model.npz"
-    saved = _model()
+    saved = small_model()
     mt.save(saved, path)
     data = path.read_bytes()
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     detected = 0
     for i in range(len(data)):
         corrupted = bytearray(data)
@@ -418,7 +406,7 @@ def test_corrupted_bytes_are_detected_or_harmless(tmp_path):
             mt.load(model, path)
         except RuntimeError as error:
             assert "model.npz" in str(error) or "load_state_dict" in str(error)
-            _assert_unchanged(model, before)
+            assert_unchanged(model, before)
             detected += 1
         else:
             for a, b in zip(saved.parameters(), model.parameters()):
@@ -431,12 +419,12 @@ def test_corrupted_bytes_are_detected_or_harmless(tmp_path):
 def test_checkpoint_with_a_wrong_shape_leaves_the_model_unchanged(tmp_path):
     path = tmp_path / "model.npz"
     mt.save(mt.Sequential(mt.Linear(3, 5), mt.ReLU(), mt.Linear(5, 2)), path)
-    model = _model()
-    before = _snapshot(model)
+    model = small_model()
+    before = snapshot(model)
     with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight: checkpoint shape \(5, 3\), "
                                            r"model shape \(4, 3\)"):
         mt.load(model, path)
-    _assert_unchanged(model, before)
+    assert_unchanged(model, before)
 
 
 def test_save_refuses_non_numeric_entries(tmp_path):
@@ -459,7 +447,7 @@ def _crash_mid_write(file, **arrays):
 ], ids=["savez-oserror", "savez-interrupt", "replace-oserror"])
 def test_crash_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch, where, crash):
     path = tmp_path / "model.npz"
-    first = _model()
+    first = small_model()
     mt.save(first, path)
     previous = path.read_bytes()
     if where == "savez":
@@ -467,11 +455,11 @@ def test_crash_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch, 
     else:
         monkeypatch.setattr(os, "replace", crash)
     with pytest.raises((OSError, KeyboardInterrupt)):
-        mt.save(_model(), path)
+        mt.save(small_model(), path)
     monkeypatch.undo()
     assert path.read_bytes() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary file left behind
-    restored = _model()
+    restored = small_model()
     mt.load(restored, path)
     for a, b in zip(first.parameters(), restored.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
@@ -481,7 +469,7 @@ def test_saved_checkpoints_get_the_usual_file_permissions(tmp_path):
     # Like a file made by open(): 0666 less the umask (mkstemp alone would give 0600).
     previous = os.umask(0o022)
     try:
-        mt.save(_model(), tmp_path / "model.npz")
+        mt.save(small_model(), tmp_path / "model.npz")
     finally:
         os.umask(previous)
     assert (tmp_path / "model.npz").stat().st_mode & 0o777 == 0o644
@@ -499,6 +487,6 @@ def test_save_replaces_the_file_in_one_step(tmp_path, monkeypatch):
         return real_replace(source, destination)
 
     monkeypatch.setattr(os, "replace", recording_replace)
-    mt.save(_model(), path)
+    mt.save(small_model(), path)
     assert len(renames) == 1 and renames[0][1] == "model.npz" and renames[0][0] != "model.npz"
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
