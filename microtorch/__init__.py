@@ -15,29 +15,35 @@ except ImportError as error:  # pragma: no cover - depends on how the package wa
         "or `python setup.py build_ext --inplace`); a C compiler and Cython are needed. "
         f"Original error: {error}") from error
 
+import sys as _sys
+
 import numpy as _np
 
-from microtorch import autograd, data, nn, ops, ops_extra, ops_nn, optim, random, utils
+from microtorch import autograd, nn, ops, optim, random, utils
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from microtorch.autograd import Function, detect_anomaly, set_detect_anomaly
+from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
+from microtorch.creation import arange, full, ones, ones_like, rand, randn, tensor, uniform, zeros, zeros_like
 from microtorch.draw import draw, draw_to_html, to_dot
-from microtorch.gradcheck import GradcheckError, gradcheck
-from microtorch.nn import functional
+from microtorch.functional import (absolute, argmax, argmin, cat, chunk, clamp, concat, concatenate, flatten, gather,
+                                   index_select, masked_fill, maximum, minimum, split, sqrt, squeeze, stack, tril,
+                                   triu, unsqueeze, where)
+from microtorch.nn import (ELU, GELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Embedding,
+                           Flatten, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleDict,
+                           ModuleList, Parameter, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus, Tanh, functional)
 from microtorch.nn.functional import cross_entropy, dropout, log_softmax, mse_loss, softmax
 from microtorch.nn.init import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
-from microtorch.nn.layers import (ELU, GELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Embedding, Flatten,
-                                  LayerNorm, LeakyReLU, LogSoftmax, MaxPool2d, ModuleDict, SiLU, Softplus)
-from microtorch.nn.modules import (Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential,
-                                   Sigmoid, Softmax, Tanh)
 from microtorch.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from microtorch.random import manual_seed
 from microtorch.scalar import Var
 from microtorch.serialization import load, save
-from microtorch.tensor import (Tensor, absolute, arange, argmax, argmin, cat, chunk, clamp, concat, concatenate,
-                               flatten, full, gather, index_select, masked_fill, maximum, minimum, ones, ones_like,
-                               rand, randn, split, sqrt, squeeze, stack, tensor, tril, triu, uniform, unsqueeze,
-                               where, zeros, zeros_like)
+from microtorch.tensor import Tensor
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace
 
 float32, float64, int32, int64, bool_ = _np.float32, _np.float64, _np.int32, _np.int64, _np.bool_
+
+# Older import paths, as the same module objects (not copies): microtorch.data is
+# microtorch.utils.data, and microtorch.gradcheck (the module) is microtorch.autograd.gradcheck.
+data = utils.data
+_sys.modules[__name__ + ".data"] = utils.data
+_sys.modules[__name__ + ".gradcheck"] = _sys.modules["microtorch.autograd.gradcheck"]

@@ -1,12 +1,22 @@
-"""Tensor: a numpy array that records the ops applied to it, and the functions that make one."""
+"""Tensor: a numpy array that records the ops applied to it.
+
+The arithmetic lives in microtorch.ops (one Function per op); this class checks arguments
+(microtorch._checks), applies torch's type promotion (microtorch._promotion) and hands each
+op to the compiled engine (microtorch._engine.apply), which records it for backward.
+"""
 from numbers import Number
 from typing import Callable
 
 import numpy as np
 
 from microtorch import _engine, ops
-from microtorch import ops_extra
+from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
+                                _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
+                                _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
+                                _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
+from microtorch._hooks import RemovableHandle
+from microtorch._promotion import _promote
 
 _apply = _engine.apply
 _make = _engine.make_tensor
@@ -36,68 +46,6 @@ def _array_of(data, dtype=None):
     if dtype is not None:
         array = array.astype(_as_dtype(dtype), copy=False)
     return array
-
-
-def _describe(data):
-    text = repr(data)
-    return f"{type(data).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
-
-
-def _as_dtype(dtype):
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"unsupported dtype {dtype!r}") from None
-
-
-_SCALARS = (int, float, bool, np.generic)
-
-
-def _operand(other, op):
-    """Check a binary op's other operand: a Tensor, an ndarray or a real number."""
-    if isinstance(other, np.generic):
-        return other.item()  # numpy scalars count as Python numbers, as in torch (no upcast)
-    if isinstance(other, (Tensor, np.ndarray)) or isinstance(other, _SCALARS):
-        return other
-    raise TypeError(f"{op}: unsupported operand type {type(other).__name__}; "
-                    "expected a Tensor, a numpy array or a number")
-
-
-def _check_broadcast(op, a, b):
-    shape_a, shape_b = np.shape(a), np.shape(b)
-    if shape_a != shape_b:
-        try:
-            np.broadcast_shapes(shape_a, shape_b)
-        except ValueError:
-            raise RuntimeError(f"{op}: shapes {shape_a} and {shape_b} cannot be broadcast together") from None
-
-
-def _kind(x):
-    return x.dtype.kind if isinstance(x, (Tensor, np.ndarray)) else "b" if isinstance(x, bool) else \
-        "i" if isinstance(x, int) else "f"
-
-
-def _cast_operand(x, dtype):
-    if isinstance(x, Tensor):
-        return x.to(dtype)
-    return x.astype(dtype) if isinstance(x, np.ndarray) else x
-
-
-def _promote(name, a, b):
-    """Cast operands where numpy's type promotion differs from torch's: an integer operand meeting
-    a float takes the float's dtype (float32 for a Python float), int / int is float32, and a 0-d
-    float tensor takes the dtype of a float tensor with dimensions."""
-    kind_a, kind_b = _kind(a), _kind(b)
-    if kind_a in "biu" and kind_b == "f":
-        return _cast_operand(a, b.dtype if isinstance(b, (Tensor, np.ndarray)) else np.float32), b
-    if kind_b in "biu" and kind_a == "f":
-        return a, _cast_operand(b, a.dtype if isinstance(a, (Tensor, np.ndarray)) else np.float32)
-    if kind_a in "biu" and kind_b in "biu" and name == "div":
-        return _cast_operand(a, np.float32), _cast_operand(b, np.float32)
-    if (isinstance(a, Tensor) and isinstance(b, Tensor) and kind_a == kind_b == "f" and a.dtype != b.dtype
-            and (a.ndim == 0) != (b.ndim == 0)):
-        return (a.to(b.dtype), b) if a.ndim == 0 else (a, b.to(a.dtype))
-    return a, b
 
 
 def _binary(fn, name):
@@ -150,7 +98,7 @@ class Tensor(_engine.TensorBase):
 
     def size(self, dim=None):
         """The shape, or the length of one dimension."""
-        return self.shape if dim is None else self.shape[ops._normalize_dim(dim, self.ndim, "size")]
+        return self.shape if dim is None else self.shape[_normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
         return self.ndim
@@ -212,11 +160,11 @@ class Tensor(_engine.TensorBase):
         return _engine.detach(self)
 
     def clone(self) -> "Tensor":
-        return _apply(_Clone, self)
+        return _apply(ops._Clone, self)
 
     def to(self, dtype) -> "Tensor":
         dtype = _as_dtype(dtype)
-        return self if dtype == self.dtype else _apply(_Cast, self, dtype)
+        return self if dtype == self.dtype else _apply(ops._Cast, self, dtype)
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -264,7 +212,7 @@ class Tensor(_engine.TensorBase):
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
         hooks = _engine.add_hook(self, hook)
-        return _HookHandle(hooks, hook)
+        return RemovableHandle(hooks, hook)
 
     # ------------------------------------------------------------ arithmetic
     __add__, __radd__ = _binary(ops.Add, "add")
@@ -322,7 +270,7 @@ class Tensor(_engine.TensorBase):
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
-        dim = ops._normalize_dim(dim, self.ndim, "softmax")
+        dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
     # ------------------------------------------------------------ shapes
@@ -337,8 +285,8 @@ class Tensor(_engine.TensorBase):
         """Merge dims start_dim..end_dim into one (all of them by default)."""
         if self.ndim == 0:
             return self.reshape(1)
-        start = ops._normalize_dim(start_dim, self.ndim, "flatten")
-        end = ops._normalize_dim(end_dim, self.ndim, "flatten")
+        start = _normalize_dim(start_dim, self.ndim, "flatten")
+        end = _normalize_dim(end_dim, self.ndim, "flatten")
         if start > end:
             raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
         merged = int(np.prod(self.shape[start:end + 1]))
@@ -347,13 +295,13 @@ class Tensor(_engine.TensorBase):
     def transpose(self, dim0=None, dim1=None) -> "Tensor":
         if dim0 is None and dim1 is None:
             return self.T
-        dim0 = ops._normalize_dim(dim0, self.ndim, "transpose")
-        dim1 = ops._normalize_dim(dim1, self.ndim, "transpose")
+        dim0 = _normalize_dim(dim0, self.ndim, "transpose")
+        dim1 = _normalize_dim(dim1, self.ndim, "transpose")
         return _apply(ops.Transpose, self, dim0, dim1)
 
     def permute(self, *dims) -> "Tensor":
         dims = _shape_args(dims)
-        if sorted(ops._normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
+        if sorted(_normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
         return _apply(ops.Permute, self, tuple(d % max(self.ndim, 1) for d in dims))
 
@@ -368,8 +316,25 @@ class Tensor(_engine.TensorBase):
         return self.T
 
     def split(self, split_size, dim=-1) -> list["Tensor"]:
-        """Split into chunks of split_size along dim (the original's default dim is -1)."""
-        return split(self, split_size, dim)
+        """Chunks of split_size along dim (the last one may be smaller); a list of sizes also works.
+        The original microtorch's default dim is -1 (torch's is 0)."""
+        dim = _normalize_dim(dim, self.ndim, "split")
+        length = self.shape[dim]
+        if isinstance(split_size, (list, tuple)):
+            if sum(split_size) != length:
+                raise RuntimeError(f"split: sizes {list(split_size)} do not add up to {length} "
+                                   f"(dim {dim} of {self.shape})")
+            sizes = list(split_size)
+        else:
+            if split_size <= 0:
+                raise RuntimeError(f"split: split_size must be positive, got {split_size}")
+            sizes = [min(split_size, length - start) for start in range(0, length, split_size)]
+        chunks, start = [], 0
+        for size in sizes:
+            index = (slice(None),) * dim + (slice(start, start + size),)
+            chunks.append(_apply(ops.GetItem, self, index))
+            start += size
+        return chunks
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index) -> "Tensor":
@@ -444,10 +409,10 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":
-        return _apply(ops_extra.Sqrt, self)
+        return _apply(ops.Sqrt, self)
 
     def abs(self) -> "Tensor":
-        return _apply(ops_extra.Abs, self)
+        return _apply(ops.Abs, self)
 
     __abs__ = abs
 
@@ -458,19 +423,24 @@ class Tensor(_engine.TensorBase):
         for name, bound in (("min", min), ("max", max)):
             if bound is not None and not isinstance(bound, _SCALARS):
                 raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
-        return _apply(ops_extra.Clamp, self, min, max)
+        return _apply(ops.Clamp, self, min, max)
 
     clip = clamp
 
     def maximum(self, other) -> "Tensor":
-        return maximum(self, other)
+        """Elementwise maximum; ties share the gradient equally, as in PyTorch."""
+        other = _operand(other, "maximum")
+        _check_broadcast("maximum", self, other)
+        return _apply(ops.Maximum, self, other)
 
     def minimum(self, other) -> "Tensor":
-        return minimum(self, other)
+        other = _operand(other, "minimum")
+        _check_broadcast("minimum", self, other)
+        return _apply(ops.Minimum, self, other)
 
     def where(self, condition, other) -> "Tensor":
         """self where condition is True, other elsewhere (Tensor.where, as in PyTorch)."""
-        return where(condition, self, other)
+        return _apply(ops.Where, *_where_args(condition, self, other))
 
     def masked_fill(self, mask, value) -> "Tensor":
         """A copy with value wherever the boolean mask (broadcast to self) is True."""
@@ -484,13 +454,13 @@ class Tensor(_engine.TensorBase):
         elif not isinstance(value, _SCALARS):
             raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
         fill = value.to(self.dtype) if isinstance(value, Tensor) else np.asarray(value, dtype=self.dtype)
-        return _apply(ops_extra.Where, mask, fill, self)
+        return _apply(ops.Where, mask, fill, self)
 
     def tril(self, diagonal=0) -> "Tensor":
-        return _apply(ops_extra.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
+        return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
 
     def triu(self, diagonal=0) -> "Tensor":
-        return _apply(ops_extra.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
+        return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The minimum values (values only, like max); the gradient goes where max's would for -self."""
@@ -510,13 +480,13 @@ class Tensor(_engine.TensorBase):
         """Variance over dim; divides by n - correction (correction=1, i.e. unbiased, by default)."""
         if isinstance(dim, list):
             dim = tuple(dim)
-        dim = ops._normalize_dim(dim, self.ndim, "var")
+        dim = _normalize_dim(dim, self.ndim, "var")
         if unbiased is not None and correction is not None:
             raise TypeError("var: pass either unbiased or correction, not both")
         correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
         if self.dtype.kind not in "fc":
             raise TypeError(f"var: expected a floating point tensor, got dtype {self.dtype}")
-        return _apply(ops_extra.Var, self, dim, correction, bool(keepdim))
+        return _apply(ops.Var, self, dim, correction, bool(keepdim))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -526,14 +496,14 @@ class Tensor(_engine.TensorBase):
         if dim is None:
             dims = range(self.ndim)
         else:
-            dims = ops._normalize_dim(tuple(dim) if isinstance(dim, list) else dim, self.ndim, "squeeze")
+            dims = _normalize_dim(tuple(dim) if isinstance(dim, list) else dim, self.ndim, "squeeze")
             dims = dims if isinstance(dims, tuple) else (dims,)
         shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
         return self if shape == self.shape else _apply(ops.Reshape, self, shape)
 
     def unsqueeze(self, dim) -> "Tensor":
         """Insert a dim of size 1 at position dim (dim may be -ndim-1 ... ndim)."""
-        dim = ops._normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        dim = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
         return _apply(ops.Reshape, self, self.shape[:dim] + (1,) + self.shape[dim:])
 
     def expand(self, *sizes) -> "Tensor":
@@ -549,14 +519,14 @@ class Tensor(_engine.TensorBase):
         if bad:
             raise RuntimeError(f"expand: cannot expand a tensor of shape {self.shape} to {sizes} "
                                f"(dim {bad[0]}: only size-1 dims can be expanded, -1 only for existing dims)")
-        return _apply(ops_extra.Expand, self, shape)
+        return _apply(ops.Expand, self, shape)
 
     def expand_as(self, other) -> "Tensor":
         return self.expand(other.shape)
 
     def gather(self, dim, index) -> "Tensor":
         """out[..., i, ...] = self[..., index[..., i, ...], ...] along dim (torch.gather)."""
-        dim = ops._normalize_dim(dim, self.ndim, "gather")
+        dim = _normalize_dim(dim, self.ndim, "gather")
         index = _int_index(index, "gather")
         if index.ndim != self.ndim:
             raise RuntimeError(f"gather: index {index.shape} and input {self.shape} must have the same number of dims")
@@ -564,23 +534,23 @@ class Tensor(_engine.TensorBase):
             raise RuntimeError(f"gather: index {index.shape} is larger than input {self.shape} "
                                f"in a dim other than {dim}")
         _check_index_range(index, self.shape[dim], "gather", dim)
-        return _apply(ops_extra.Gather, self, dim, index)
+        return _apply(ops.Gather, self, dim, index)
 
     def index_select(self, dim, index) -> "Tensor":
         """The entries at index (1-D integers) along dim."""
-        dim = ops._normalize_dim(dim, self.ndim, "index_select")
+        dim = _normalize_dim(dim, self.ndim, "index_select")
         index = _int_index(index, "index_select")
         if index.ndim > 1:
             raise RuntimeError(f"index_select: index must be 1-D, got shape {index.shape}")
         _check_index_range(index, self.shape[dim] if self.ndim else 1, "index_select", dim)
-        return _apply(ops_extra.IndexSelect, self, dim, index.reshape(-1))
+        return _apply(ops.IndexSelect, self, dim, index.reshape(-1))
 
     def chunk(self, chunks, dim=0) -> list["Tensor"]:
         """Split into at most `chunks` pieces of equal size (the last may be smaller)."""
         if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
             raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        length = self.shape[ops._normalize_dim(dim, self.ndim, "chunk")]
-        return split(self, max(-(-length // chunks), 1), dim)
+        length = self.shape[_normalize_dim(dim, self.ndim, "chunk")]
+        return self.split(max(-(-length // chunks), 1), dim)
 
     # comparisons give bool tensors outside the graph
     def _compare(self, other, ufunc, name):
@@ -610,357 +580,4 @@ class Tensor(_engine.TensorBase):
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
 
-def _array_or_scalar(value):
-    return value.data if isinstance(value, Tensor) else value
-
-
-def _check_in_place(op, t, value):
-    """An in-place update keeps the tensor's shape and dtype: check the value before touching the data."""
-    value = _array_or_scalar(_operand(value, op))
-    shape = np.shape(value)
-    try:
-        fits = np.broadcast_shapes(shape, t.shape) == t.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"{op}: a value of shape {shape} cannot be broadcast to the tensor's shape {t.shape}")
-    if op in ("add_", "sub_", "mul_", "div_"):
-        result = np.result_type(t.data, value) if op != "div_" else np.result_type(t.data, value, np.float32)
-        if not np.can_cast(result, t.dtype, "same_kind"):
-            raise RuntimeError(f"{op}: the result type {result} cannot be stored in the tensor's dtype {t.dtype} "
-                               f"(shape {t.shape}); convert the tensor first, e.g. with .float()")
-
-
-class _Clone(ops.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad
-
-
-class _Cast(ops.Function):
-    @staticmethod
-    def forward(ctx, x, dtype):
-        ctx.dtype = x.dtype
-        return x.astype(dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.astype(ctx.dtype), None
-
-
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
 _engine.register_tensor_class(Tensor)
-
-
-# ---------------------------------------------------------------- argument helpers
-
-def _reduction_args(t, op, dim, keepdim, axis, keepdims):
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    if isinstance(dim, list):
-        dim = tuple(dim)
-    dim = ops._normalize_dim(dim, t.ndim, op)
-    # A 0-d tensor accepts dim 0 or -1, as in torch; numpy does not, and all dims is the same thing.
-    return (None if t.ndim == 0 else dim), bool(keepdim)
-
-
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for s in shape:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"shape must be ints, got {type(s).__name__} in {shape}")
-    return tuple(int(s) for s in shape)
-
-
-def _check_reshape(old, new):
-    size = int(np.prod(old))
-    if new.count(-1) > 1:
-        raise RuntimeError(f"reshape: only one dimension can be inferred, got shape {new}")
-    if any(s < -1 for s in new):
-        raise RuntimeError(f"reshape: invalid shape {new} for a tensor of shape {old}: sizes must be >= 0 "
-                           "(or -1 for one inferred dimension)")
-    known = int(np.prod([s for s in new if s != -1]))
-    ok = (size == known) if -1 not in new else (known != 0 and size % known == 0)
-    if not ok:
-        raise RuntimeError(f"reshape: shape {new} is invalid for a tensor of shape {old} ({size} elements)")
-
-
-def _check_matmul(a, b):
-    shape_a, shape_b = np.shape(a), np.shape(b)
-    if len(shape_a) == 0 or len(shape_b) == 0:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes {shape_a} and {shape_b}")
-    inner_a = shape_a[-1]
-    inner_b = shape_b[-2] if len(shape_b) > 1 else shape_b[0]
-    if inner_a != inner_b:
-        raise RuntimeError(f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
-                           f"({inner_a} != {inner_b})")
-    if len(shape_a) > 2 or len(shape_b) > 2:
-        try:
-            np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
-        except ValueError:
-            raise RuntimeError(f"matmul: batch dimensions of {shape_a} and {shape_b} cannot be broadcast") from None
-
-
-def _index_of(index):
-    """Tensors inside an index become their arrays; lists become integer or boolean arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return np.asarray(index)
-    if isinstance(index, tuple):
-        return tuple(_index_of(part) for part in index)
-    return index
-
-
-def _needs_probe(index):
-    # Integer and array indices can be out of bounds; slices cannot.
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(not isinstance(p, slice) and p is not None and p is not Ellipsis for p in parts)
-
-
-# ---------------------------------------------------------------- creation
-
-def tensor(data, requires_grad=False, dtype=None) -> "Tensor":
-    """A new leaf tensor holding a copy of data."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def zeros(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
-    return _make(np.zeros(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
-
-
-def ones(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
-    return _make(np.ones(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
-
-
-def zeros_like(t, dtype=None, requires_grad=False) -> "Tensor":
-    return _make(np.zeros(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False) -> "Tensor":
-    return _make(np.ones(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
-
-
-def full(shape, fill_value, dtype=None, requires_grad=False) -> "Tensor":
-    """shape filled with fill_value; the dtype follows the value (bool, int64, float32) unless given."""
-    if dtype is None:
-        dtype = _array_of(fill_value).dtype
-    return _make(np.full(_shape_args((shape,)), fill_value, dtype=_as_dtype(dtype)), requires_grad)
-
-
-def uniform(*shape, low=0.0, high=1.0, dtype=np.float32, requires_grad=False) -> "Tensor":
-    """Uniform samples in [low, high) (the original's signature: uniform(*shape, low, high))."""
-    from microtorch.random import generator
-    array = generator().uniform(low, high, _shape_args(shape)).astype(_as_dtype(dtype))
-    return _make(array, requires_grad)
-
-
-def rand(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
-    return uniform(*shape, dtype=dtype, requires_grad=requires_grad)
-
-
-def randn(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
-    from microtorch.random import generator
-    array = generator().standard_normal(_shape_args(shape)).astype(_as_dtype(dtype))
-    return _make(array, requires_grad)
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> "Tensor":
-    if end is None:
-        start, end = 0, start
-    array = np.arange(start, end, step)
-    if dtype is not None:
-        array = array.astype(_as_dtype(dtype))
-    elif array.dtype == np.float64:
-        array = array.astype(np.float32)
-    return _make(array, requires_grad)
-
-
-def argmax(t, dim=None, keepdim=False) -> "Tensor":
-    return t.argmax(dim, keepdim)
-
-
-# ---------------------------------------------------------------- joining and splitting
-
-def _tensors_of(tensors, op):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError(f"{op}: expected a non-empty list of tensors")
-    for t in tensors:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected a list of Tensors, got an element of type {type(t).__name__}")
-    return tensors
-
-
-def cat(tensors, dim=0, *, axis=None) -> "Tensor":
-    """Join tensors along an existing dim."""
-    tensors = _tensors_of(tensors, "cat")
-    dim = ops._normalize_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
-    first = tensors[0].shape
-    for t in tensors[1:]:
-        if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, t.shape)) if i != dim):
-            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; "
-                               f"got shapes {[x.shape for x in tensors]}")
-    return _apply(ops.Cat, dim, *tensors)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim=0, *, axis=None) -> "Tensor":
-    """Join tensors along a new dim."""
-    tensors = _tensors_of(tensors, "stack")
-    dim = ops._normalize_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
-    if any(t.shape != tensors[0].shape for t in tensors):
-        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}")
-    return _apply(ops.Stack, dim, *tensors)
-
-
-def split(t, split_size, dim=-1) -> list["Tensor"]:
-    """Chunks of split_size along dim (the last one may be smaller); a list of sizes also works."""
-    dim = ops._normalize_dim(dim, t.ndim, "split")
-    length = t.shape[dim]
-    if isinstance(split_size, (list, tuple)):
-        if sum(split_size) != length:
-            raise RuntimeError(f"split: sizes {list(split_size)} do not add up to {length} (dim {dim} of {t.shape})")
-        sizes = list(split_size)
-    else:
-        if split_size <= 0:
-            raise RuntimeError(f"split: split_size must be positive, got {split_size}")
-        sizes = [min(split_size, length - start) for start in range(0, length, split_size)]
-    chunks, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * dim + (slice(start, start + size),)
-        chunks.append(_apply(ops.GetItem, t, index))
-        start += size
-    return chunks
-
-
-# ---------------------------------------------------------------- more tensor ops: functions and their checks
-
-def where(condition, input, other) -> "Tensor":
-    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers."""
-    condition = _bool_mask(condition, "where")
-    input, other = _operand(input, "where"), _operand(other, "where")
-    try:
-        np.broadcast_shapes(condition.shape, np.shape(input), np.shape(other))
-    except ValueError:
-        raise RuntimeError(f"where: condition {condition.shape}, input {np.shape(input)} and other "
-                           f"{np.shape(other)} cannot be broadcast together") from None
-    return _apply(ops_extra.Where, condition, input, other)
-
-
-def maximum(input, other) -> "Tensor":
-    """Elementwise maximum; ties share the gradient equally, as in PyTorch."""
-    other = _operand(other, "maximum")
-    _check_broadcast("maximum", input, other)
-    return _apply(ops_extra.Maximum, input, other)
-
-
-def minimum(input, other) -> "Tensor":
-    other = _operand(other, "minimum")
-    _check_broadcast("minimum", input, other)
-    return _apply(ops_extra.Minimum, input, other)
-
-
-def absolute(input) -> "Tensor":
-    return input.abs()
-
-
-def sqrt(input) -> "Tensor":
-    return input.sqrt()
-
-
-def clamp(input, min=None, max=None) -> "Tensor":
-    return input.clamp(min, max)
-
-
-def tril(input, diagonal=0) -> "Tensor":
-    return input.tril(diagonal)
-
-
-def triu(input, diagonal=0) -> "Tensor":
-    return input.triu(diagonal)
-
-
-def argmin(input, dim=None, keepdim=False) -> "Tensor":
-    return input.argmin(dim, keepdim)
-
-
-def squeeze(input, dim=None) -> "Tensor":
-    return input.squeeze(dim)
-
-
-def unsqueeze(input, dim) -> "Tensor":
-    return input.unsqueeze(dim)
-
-
-def flatten(input, start_dim=0, end_dim=-1) -> "Tensor":
-    return input.flatten(start_dim, end_dim)
-
-
-def gather(input, dim, index) -> "Tensor":
-    return input.gather(dim, index)
-
-
-def index_select(input, dim, index) -> "Tensor":
-    return input.index_select(dim, index)
-
-
-def chunk(input, chunks, dim=0) -> list["Tensor"]:
-    return input.chunk(chunks, dim)
-
-
-def masked_fill(input, mask, value) -> "Tensor":
-    return input.masked_fill(mask, value)
-
-
-def _bool_mask(mask, op):
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if array.dtype != np.bool_:
-        raise TypeError(f"{op}: expected a bool condition/mask, got dtype {array.dtype} "
-                        "(compare first, e.g. `x > 0`)")
-    return array
-
-
-def _int_index(index, op):
-    array = index.data if isinstance(index, Tensor) else np.asarray(index)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor, got dtype {array.dtype}")
-    return array
-
-
-def _check_index_range(index, length, op, dim):
-    if index.size and (index.min() < 0 or index.max() >= length):
-        bad = index[(index < 0) | (index >= length)].flat[0]
-        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {length}")
-
-
-def _triangle_args(t, diagonal, op):
-    if t.ndim < 2:
-        raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {t.shape}")
-    if not isinstance(diagonal, (int, np.integer)):
-        raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
-    return int(diagonal)
-
-
-def _broadcasts_to(shape, target):
-    """Can an array of shape be broadcast to target (without changing target)?"""
-    if len(shape) > len(target):
-        return False
-    return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))

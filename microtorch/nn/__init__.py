@@ -1,16 +1,32 @@
-"""Layers and losses (microtorch.nn), as in torch.nn."""
-from microtorch.nn import functional, init
-from microtorch.nn.functional import cross_entropy, mse_loss
-from microtorch.nn.modules import (Dropout, Linear, Module, ModuleList, Parameter, ReLU, Sequential,
-                                   Sigmoid, Softmax, Tanh)
+"""Layers and losses (microtorch.nn), as torch.nn: one file per layer family.
 
-__all__ = ["functional", "init", "Module", "Parameter", "ModuleList", "Sequential", "Linear", "Sigmoid",
-           "Tanh", "ReLU", "Dropout", "Softmax", "mse_loss", "cross_entropy"]
+    module.py, parameter.py, container.py   Module, Parameter, Sequential / ModuleList / ModuleDict
+    linear.py, activation.py, dropout.py    Linear, Identity, the activations, Dropout
+    conv.py, pooling.py, flatten.py         Conv1d/2d, MaxPool2d / MaxUnpool2d / AvgPool2d, Flatten
+    normalization.py, sparse.py, loss.py    BatchNorm1d/2d, LayerNorm, Embedding, the losses
+    functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
+"""
+from microtorch.nn import functional, init, utils
+from microtorch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from microtorch.nn.container import ModuleDict, ModuleList, Sequential
+from microtorch.nn.conv import Conv1d, Conv2d
+from microtorch.nn.dropout import Dropout
+from microtorch.nn.flatten import Flatten
+from microtorch.nn.functional import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                                      huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from microtorch.nn.linear import Identity, Linear
+from microtorch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+                                SmoothL1Loss)
+from microtorch.nn.module import Module
+from microtorch.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from microtorch.nn.parameter import Parameter
+from microtorch.nn.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
+from microtorch.nn.sparse import Embedding
 
-# Convolution, pooling, normalisation, embedding, more activations and losses, ModuleDict; clipping.
-from microtorch.nn import layers, utils  # noqa: E402
-from microtorch.nn.layers import *  # noqa: E402,F401,F403
-from microtorch.nn.functional import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: E402,F401
-                                      huber_loss, l1_loss, nll_loss, smooth_l1_loss)
-
-__all__ += ["layers", "utils"] + layers.__all__
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+           "Linear", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "LogSoftmax", "GELU", "LeakyReLU", "ELU",
+           "Softplus", "SiLU", "Dropout", "Conv1d", "Conv2d", "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "Flatten",
+           "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "CrossEntropyLoss", "NLLLoss", "MSELoss",
+           "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
+           "smooth_l1_loss"]

@@ -1,6 +1,9 @@
-"""Optimizers (microtorch.optim), as in torch.optim."""
-from microtorch.optim.optimizer import SGD, Adam, AdamW, Optimizer
-from microtorch.optim.more import Adagrad, RMSprop
+"""Optimizers, as torch.optim: the base class in optimizer.py, one file per optimizer family."""
 from microtorch.optim import lr_scheduler
+from microtorch.optim.adagrad import Adagrad
+from microtorch.optim.adam import Adam, AdamW
+from microtorch.optim.optimizer import Optimizer
+from microtorch.optim.rmsprop import RMSprop
+from microtorch.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -1,10 +1,14 @@
-"""Optimizers update parameters in place from their .grad, as torch.optim does."""
+"""Optimizer: the base class. An optimizer holds param_groups (lists of parameters with their
+settings) and per-parameter state, and updates the parameters in place from their .grad in step().
+
+A new optimizer subclasses Optimizer, passes its defaults to __init__ and defines step(), which
+walks `_grads(group)` for each group (see sgd.py, the shortest)."""
 import numpy as np
 
 from microtorch._engine import bump_version
 from microtorch.tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer"]
 
 
 class Optimizer:
@@ -112,81 +116,3 @@ def _grads(group):
         if grad is not None:
             yield p, p.data, grad
             bump_version(p)
-
-
-class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum, nesterov and weight decay (PyTorch's rule)."""
-
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        if lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
-
-    def step(self):
-        for group in self.param_groups:
-            lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
-            for p, data, grad in _grads(group):
-                if weight_decay:
-                    grad = grad + weight_decay * data
-                if momentum:
-                    state = self._state(p)
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = grad.copy()
-                    else:
-                        buf *= momentum
-                        buf += (1 - group["dampening"]) * grad
-                    grad = grad + momentum * buf if group["nesterov"] else buf
-                data -= lr * grad
-
-
-class Adam(Optimizer):
-    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as torch.optim.Adam."""
-
-    decoupled_weight_decay = False  # AdamW: the decay shrinks the weights instead of joining the gradient
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"{type(self).__name__}: invalid settings lr={lr}, betas={betas}, eps={eps}, "
-                             f"weight_decay={weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
-
-    def step(self):
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for p, data, grad in _grads(group):
-                if decay and self.decoupled_weight_decay:
-                    data *= 1 - lr * decay
-                elif decay:
-                    grad = grad + decay * data
-                state = self._state(p)
-                if not state:
-                    state.update(step=0, exp_avg=np.zeros_like(data), exp_avg_sq=np.zeros_like(data))
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(data)
-                state["step"] += 1
-                step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                m *= beta1
-                m += (1 - beta1) * grad
-                v *= beta2
-                v += (1 - beta2) * grad * grad
-                if group["amsgrad"]:
-                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                    v = state["max_exp_avg_sq"]
-                bias1 = 1 - beta1 ** step
-                bias2 = 1 - beta2 ** step
-                denom = np.sqrt(v) / np.sqrt(bias2) + eps
-                data -= (lr / bias1) * m / denom
-
-
-class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly."""
-
-    decoupled_weight_decay = True
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

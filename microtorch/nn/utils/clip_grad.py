@@ -1,4 +1,4 @@
-"""Gradient clipping, as torch.nn.utils: rescale or clip the .grad of parameters in place."""
+"""Gradient clipping: clip_grad_norm_ and clip_grad_value_."""
 import numpy as np
 
 from microtorch.tensor import Tensor, _make

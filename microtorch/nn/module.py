@@ -1,27 +1,14 @@
-"""Module, Parameter and the layers built from them."""
-import math
+"""Module: the base class of layers and models."""
 from collections import OrderedDict
 
 import numpy as np
 
 from microtorch import _engine
-from microtorch.nn import functional as F
-from microtorch.nn import init
-from microtorch.tensor import Tensor, _array_of
+from microtorch._hooks import RemovableHandle
+from microtorch.nn.parameter import Parameter
+from microtorch.tensor import Tensor
 
-__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU",
-           "Dropout", "Softmax"]
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as learnable; requires_grad defaults to True."""
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad=True):
-        array = data.data if isinstance(data, Tensor) else _array_of(data)
-        self.data = array
-        self.requires_grad = requires_grad
+__all__ = ["Module"]
 
 
 class Module:
@@ -52,7 +39,7 @@ class Module:
         """hook(module, inputs, output) runs after forward; it may return a replacement output."""
         hooks = self.__dict__.setdefault("_forward_hooks", [])
         hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        return RemovableHandle(hooks, hook)
 
     # ------------------------------------------------------------ discovery
     def _members(self):
@@ -202,130 +189,5 @@ class _IncompatibleKeys:
         self.missing_keys, self.unexpected_keys = missing_keys, unexpected_keys
 
     def __repr__(self):
-        return f"<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
+        return "<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
             f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters the parent module sees."""
-
-    def __init__(self, modules=()):
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module):
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
-        setattr(self, str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def __len__(self):
-        return sum(1 for _ in self.named_children())
-
-    def __iter__(self):
-        return iter(self.children())
-
-    def __getitem__(self, index):
-        children = self.children()
-        if isinstance(index, slice):
-            return type(self)(children[index])
-        return children[index]
-
-
-class Sequential(ModuleList):
-    """Modules applied one after another."""
-
-    def __init__(self, *modules):
-        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
-            modules = modules[0]
-        super().__init__(modules)
-
-    def forward(self, x):
-        for module in self:
-            x = module(x)
-        return x
-
-    def __getitem__(self, index):
-        children = self.children()
-        return Sequential(*children[index]) if isinstance(index, slice) else children[index]
-
-
-class Linear(Module):
-    """y = x @ weight.T + bias; weight (out_features, in_features), initialised as in PyTorch."""
-
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
-        super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        # PyTorch: kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), for weight and bias
-        init.kaiming_uniform(self.weight, a=math.sqrt(5))
-        if bias:
-            bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
-            self.bias = Parameter(np.empty((out_features,), dtype=dtype))
-            init.uniform_(self.bias, -bound, bound)
-        else:
-            self.bias = None
-
-    def forward(self, x):
-        return F.linear(x, self.weight, self.bias)
-
-    def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-
-class Sigmoid(Module):
-    def forward(self, x):
-        return x.sigmoid()
-
-
-class Tanh(Module):
-    def forward(self, x):
-        return x.tanh()
-
-
-class ReLU(Module):
-    def forward(self, x):
-        return x.relu()
-
-
-class Softmax(Module):
-    def __init__(self, dim=-1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        return x.softmax(self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Dropout(Module):
-    """Dropout in training mode, the identity in eval mode."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
-        self.p = p
-
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}"

@@ -1,93 +1,16 @@
-"""Datasets and the DataLoader that batches them, as torch.utils.data (also microtorch.data).
-
-    dataset = TensorDataset(images, labels)
-    loader = DataLoader(dataset, batch_size=64, shuffle=True, generator=0)
-    for x, y in loader:
-        ...
-"""
+"""DataLoader: iterate over a dataset in batches; default_collate stacks samples into a batch."""
 import collections.abc
-import math
 from numbers import Number
 
 import numpy as np
 
-from microtorch.tensor import Tensor, _make, stack
+from microtorch._engine import make_tensor as _make
+from microtorch.functional import stack
+from microtorch.tensor import Tensor
+from microtorch.utils.data.dataset import TensorDataset
+from microtorch.utils.data.sampler import RandomSampler, SequentialSampler, _rng
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
-
-
-class Dataset:
-    """A sized collection of samples: define __getitem__(index) and __len__()."""
-
-    def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
-
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
-
-
-class TensorDataset(Dataset):
-    """Samples are the index-th rows of each tensor (or numpy array), all with the same first dim."""
-
-    def __init__(self, *tensors):
-        if not tensors:
-            raise ValueError("TensorDataset: expected at least one tensor")
-        self.tensors = tuple(t if isinstance(t, Tensor) else _make(np.asarray(t)) for t in tensors)
-        lengths = [len(t) for t in self.tensors]
-        if len(set(lengths)) != 1:
-            raise ValueError(f"TensorDataset: all tensors must have the same first dim, got shapes "
-                             f"{[t.shape for t in self.tensors]}")
-
-    def __getitem__(self, index):
-        return tuple(t[index] for t in self.tensors)
-
-    def __len__(self):
-        return len(self.tensors[0])
-
-
-class Subset(Dataset):
-    """The samples of dataset at the given indices."""
-
-    def __init__(self, dataset, indices):
-        self.dataset, self.indices = dataset, list(indices)
-
-    def __getitem__(self, index):
-        return self.dataset[self.indices[index]]
-
-    def __len__(self):
-        return len(self.indices)
-
-
-def _rng(generator):
-    """A numpy Generator: the given one, a new one from an int seed, or microtorch's global one."""
-    if generator is None:
-        from microtorch.random import generator as global_generator
-        return global_generator()
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-        return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be None, an int seed or a numpy.random.Generator, got {type(generator).__name__}")
-
-
-def random_split(dataset, lengths, generator=None):
-    """Split dataset into non-overlapping random Subsets of the given lengths (or fractions summing to 1)."""
-    total = len(dataset)
-    lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
-        counts = [int(math.floor(total * fraction)) for fraction in lengths]
-        for i in range(total - sum(counts)):  # the remainder goes round-robin, as in PyTorch
-            counts[i % len(counts)] += 1
-        lengths = counts
-    if sum(lengths) != total or any(x < 0 for x in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to the dataset's "
-                         f"length {total}")
-    order = _rng(generator).permutation(total).tolist()
-    subsets, start = [], 0
-    for length in lengths:
-        subsets.append(Subset(dataset, order[start:start + length]))
-        start += length
-    return subsets
+__all__ = ["DataLoader", "default_collate"]
 
 
 def default_collate(batch):
@@ -138,8 +61,8 @@ class DataLoader:
         if self.sampler is not None:
             return list(self.sampler)
         if self.shuffle:
-            return _rng(self.generator).permutation(len(self.dataset)).tolist()
-        return list(range(len(self.dataset)))
+            return list(RandomSampler(self.dataset, self.generator))
+        return list(SequentialSampler(self.dataset))
 
     def __iter__(self):
         order = self._order()

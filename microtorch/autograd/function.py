@@ -1,0 +1,44 @@
+"""Function: the base class of every differentiable op, built-in or your own.
+
+Every op in microtorch is a Function subclass with a numpy forward and backward side by side:
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):          # x is a numpy array
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):      # grad is a numpy array shaped like the output
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad       # one gradient per forward input, None where not needed
+
+    y = Square.apply(t)
+
+Tensor arguments reach forward as numpy arrays; other arguments (numbers,
+dims, shapes) arrive unchanged, and backward returns None for them.
+`ctx.needs_input_grad[i]` says whether input i needs a gradient at all.
+Gradients are summed back over broadcast dimensions by the engine.
+"""
+from microtorch import _engine
+
+__all__ = ["Function"]
+
+_apply = _engine.apply
+
+
+class Function:
+    """Base class of every differentiable op: subclass it and define forward and backward."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("Function subclasses must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("Function subclasses must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run the op on tensors (and plain values) and record it for backward."""
+        return _apply(cls, *args)

@@ -1,0 +1,173 @@
+"""Activations: sigmoid, tanh, relu and their relatives, softmax and log_softmax."""
+import math
+
+import numpy as np
+
+from microtorch.autograd.function import Function
+
+try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - scipy is optional
+    _erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)), taking exp of non-positive numbers only, so that large |x| cannot overflow."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = _sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class GELU(Function):
+    """x * Phi(x) with the exact normal CDF, or its tanh approximation."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+        return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+            t = np.tanh(inner)
+            slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+            return grad * slope, None
+        cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return grad * (cdf + x * pdf).astype(x.dtype, copy=False), None
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        ctx.positive, ctx.negative_slope = x > 0, negative_slope
+        return np.where(ctx.positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.positive, grad, grad * ctx.negative_slope), None
+
+
+class ELU(Function):
+    @staticmethod
+    def forward(ctx, x, alpha):
+        out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x, out)
+        ctx.alpha = alpha
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return np.where(x > 0, grad, grad * (out + ctx.alpha)), None
+
+
+class Softplus(Function):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        scaled = x * beta
+        ctx.save_for_backward(scaled)
+        ctx.threshold = threshold
+        # log1p(exp(-|s|)) + max(s, 0) cannot overflow
+        soft = (np.log1p(np.exp(-np.abs(scaled))) + np.maximum(scaled, 0)) / beta
+        return np.where(scaled > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (scaled,) = ctx.saved_tensors
+        return np.where(scaled > ctx.threshold, grad, grad * _sigmoid(scaled)), None, None
+
+
+class SiLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        sigmoid = _sigmoid(x)
+        ctx.save_for_backward(x, sigmoid)
+        return x * sigmoid
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, sigmoid = ctx.saved_tensors
+        return grad * sigmoid * (1 + x * (1 - sigmoid))
+
+
+# ---------------------------------------------------------------- softmax
+
+def _log_softmax(x, dim):
+    """log(softmax(x)) along dim, shifted by the maximum so that exp cannot overflow."""
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+        out = shifted / shifted.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = _log_softmax(x, dim)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True), None

@@ -1,0 +1,107 @@
+"""Indexing ops: x[index], x[index] = value, gather, index_select and tril/triu. Backward sends each
+gradient back to the position it was read from (adding where a position was read twice)."""
+import numpy as np
+
+from microtorch.autograd.function import Function
+
+
+def _scatter_add(shape, index, grad):
+    """Zeros of shape with grad added at index: the gradient of reading x[index], where
+    positions read more than once get the sum of their gradients."""
+    grad_x = np.zeros(shape, dtype=grad.dtype)
+    np.add.at(grad_x, index, grad)
+    return grad_x
+
+
+def _is_basic_index(index):
+    """True when index selects each element at most once (no integer arrays)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, np.ndarray) and part.dtype != np.bool_:
+            return False
+        if isinstance(part, (list, tuple)):
+            return False
+    return True
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
+        if _is_basic_index(ctx.index):
+            grad_x[ctx.index] = grad
+        else:
+            np.add.at(grad_x, ctx.index, grad)  # repeated indices add up
+        return grad_x, None
+
+
+class SetItem(Function):
+    """x[index] = value as a new tensor: the old x gets no gradient where it was overwritten."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, _, need_value = ctx.needs_input_grad
+        grad_x = grad_value = None
+        if need_x:
+            grad_x = grad.copy()
+            grad_x[ctx.index] = 0
+        if need_value:
+            grad_value = grad[ctx.index]
+        return grad_x, None, grad_value
+
+
+class Gather(Function):
+    """out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather); repeated indices add up in backward."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        # index may be smaller than x in the other dims: only that corner of x is read
+        grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[dim] = index
+        ctx.shape, ctx.grid = x.shape, tuple(grid)
+        return x[ctx.grid]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _scatter_add(ctx.shape, ctx.grid, grad), None, None
+
+
+class IndexSelect(Function):
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return np.take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
+        # moveaxis gives views, so adding into them fills grad_x
+        np.add.at(np.moveaxis(grad_x, ctx.dim, 0), ctx.index, np.moveaxis(grad, ctx.dim, 0))
+        return grad_x, None, None
+
+
+class Triangle(Function):
+    """tril (upper=False) or triu (upper=True) of the last two dims; the gradient is masked the same way."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad):
+        keep = np.triu if ctx.upper else np.tril
+        return keep(grad, ctx.diagonal), None, None

@@ -1,0 +1,89 @@
+"""Reductions: sum, mean, max and var over all dims, one dim or a tuple of dims."""
+import numpy as np
+
+from microtorch.autograd.function import Function
+
+
+def _expand_reduced(grad, shape, dim, keepdim):
+    """Broadcast a reduction's gradient back to the input's shape (a view, no copy)."""
+    if dim is not None and not keepdim:
+        grad = np.expand_dims(grad, dim)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        return x.sum(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_reduced(grad, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        out = x.mean(axis=dim, keepdims=keepdim)
+        ctx.count = x.size // max(out.size, 1) if x.size else 0
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_reduced(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim), None, None
+
+
+class Max(Function):
+    """max over one dim sends the gradient to the first maximum (torch.max(x, dim));
+    over all dims or a tuple of dims it is shared evenly between ties (torch.amax)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        if x.size == 0:
+            raise RuntimeError(f"max: cannot reduce an empty tensor of shape {x.shape}")
+        ctx.save_for_backward(x)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        if isinstance(dim, int):
+            ctx.index = np.expand_dims(np.argmax(x, axis=dim), dim)
+            out = np.take_along_axis(x, ctx.index, axis=dim)
+            return out if keepdim else np.squeeze(out, dim)
+        out = x.max(axis=dim, keepdims=keepdim)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if isinstance(ctx.dim, int):
+            grad_x = np.zeros_like(x, dtype=grad.dtype)
+            g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
+            np.put_along_axis(grad_x, ctx.index, g, axis=ctx.dim)
+            return grad_x, None, None
+        out = ctx.out if ctx.keepdim or ctx.dim is None else np.expand_dims(ctx.out, ctx.dim)
+        g = grad if ctx.keepdim or ctx.dim is None else np.expand_dims(grad, ctx.dim)
+        ties = x == out
+        return ties * (g / ties.sum(axis=ctx.dim, keepdims=True)), None, None
+
+
+class Var(Function):
+    """Variance over dim with Bessel's correction (correction=1 divides by n - 1)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        mean = x.mean(axis=dim, keepdims=True)
+        centered = x - mean
+        count = x.size // max(mean.size, 1)
+        ctx.save_for_backward(centered)
+        ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (centered * centered).sum(axis=dim, keepdims=keepdim) / ctx.divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        if ctx.dim is not None and not ctx.keepdim:
+            grad = np.expand_dims(grad, ctx.dim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * (2 / ctx.divisor) * centered, None, None, None
