@@ -369,14 +369,29 @@ class Tensor(_engine.TensorBase):
             self.data[index] = value_array
             _engine.bump_version(self)
             return
-        # Out of place, then this tensor takes the result's place in the graph.
-        result = _apply(ops.SetItem, self, index, value)
-        self.data = result.data
-        self.grad_fn = result.grad_fn
-        self.requires_grad = True  # also when only the value required grad
+        self._take_place_of(_apply(ops.SetItem, self, index, value))
 
+    def _take_place_of(self, result):
+        """Become result in the graph: how an in-place change is recorded. The old array is not
+        written to, so a node that saved it still backpropagates through the old values."""
+        self.data = result.data if result.dtype == self.dtype else result.data.astype(self.dtype)
+        self.grad_fn = result.grad_fn
+        self.requires_grad = True  # also when only the other operand required grad
 
     # ------------------------------------------------------------ in-place updates
+    def _augmented(self, op, in_place, out_of_place, other):
+        """x += y and its kin, as in torch: the tensor itself changes. Where autograd records nothing
+        (no_grad, or nothing requires grad) its storage is written and its version bumped; otherwise
+        the op runs out of place and this tensor takes the result's place in the graph."""
+        records = is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if not records:
+            return in_place(self, other)
+        if self.is_leaf and self.requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        _check_in_place(op, self, other)
+        self._take_place_of(out_of_place(self, other))
+        return self
+
     def _in_place(self, op, update, operand):
         if is_grad_enabled() and self.requires_grad:
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be modified in place while grad "
@@ -397,6 +412,18 @@ class Tensor(_engine.TensorBase):
 
     def div_(self, other) -> "Tensor":
         return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
+
+    def __iadd__(self, other) -> "Tensor":
+        return self._augmented("add_", Tensor.add_, Tensor.__add__, other)
+
+    def __isub__(self, other) -> "Tensor":
+        return self._augmented("sub_", Tensor.sub_, Tensor.__sub__, other)
+
+    def __imul__(self, other) -> "Tensor":
+        return self._augmented("mul_", Tensor.mul_, Tensor.__mul__, other)
+
+    def __itruediv__(self, other) -> "Tensor":
+        return self._augmented("div_", Tensor.div_, Tensor.__truediv__, other)
 
     def copy_(self, source) -> "Tensor":
         return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"), source)
