@@ -24,9 +24,9 @@ from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_gra
 from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
 from microtorch.creation import arange, full, ones, ones_like, rand, randn, tensor, uniform, zeros, zeros_like
 from microtorch.draw import draw, draw_to_html, to_dot
-from microtorch.functional import (absolute, argmax, argmin, cat, chunk, clamp, concat, concatenate, flatten, gather,
-                                   index_select, masked_fill, maximum, minimum, split, sqrt, squeeze, stack, tril,
-                                   triu, unsqueeze, where)
+from microtorch.functional import (absolute, argmax, argmin, cat, chunk, clamp, concat, concatenate, exp, flatten,
+                                   gather, index_select, log, masked_fill, maximum, minimum, relu, sigmoid, split, sqrt,
+                                   squeeze, stack, tanh, tril, triu, unsqueeze, where)
 from microtorch.nn import (ELU, GELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Embedding,
                            Flatten, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleDict,
                            ModuleList, Parameter, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus, Tanh, functional)
@@ -40,7 +40,13 @@ from microtorch.tensor import Tensor
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace
 
-float32, float64, int32, int64, bool_ = _np.float32, _np.float64, _np.int32, _np.int64, _np.bool_
+# dtypes, by torch's names (numpy dtypes underneath); `float`, `int` and `bool` shadow the builtins
+# only inside this namespace, as they do in torch.
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64, uint8, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8, _np.bool_
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+bool = bool_
 
 # Older import paths, as the same module objects (not copies): microtorch.data is
 # microtorch.utils.data, and microtorch.gradcheck (the module) is microtorch.autograd.gradcheck.

@@ -104,3 +104,23 @@ def chunk(input, chunks, dim=0) -> list["Tensor"]:
 
 def masked_fill(input, mask, value) -> "Tensor":
     return input.masked_fill(mask, value)
+
+
+def exp(input) -> "Tensor":
+    return input.exp()
+
+
+def log(input) -> "Tensor":
+    return input.log()
+
+
+def tanh(input) -> "Tensor":
+    return input.tanh()
+
+
+def sigmoid(input) -> "Tensor":
+    return input.sigmoid()
+
+
+def relu(input) -> "Tensor":
+    return input.relu()
