@@ -4,7 +4,7 @@ Forward: `apply(fn, *args)` runs an op's numpy forward and records one Context
 node per result that needs a gradient. Backward: `run_backward(root, grad)`
 walks those nodes iteratively, as PyTorch's engine does: count how many
 consumers each node has, then run a node once all of them have sent their
-gradient. The arithmetic itself lives in the ops (microtorch/ops.py).
+gradient. The arithmetic itself lives in the ops (microtorch/ops/, one file per family).
 """
 cimport cython
 from cpython.ref cimport PyObject
@@ -17,20 +17,6 @@ cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
     object PyObject_Vectorcall(object callable, PyObject **args, size_t nargsf, PyObject *kwnames)
     PyObject **_PyObject_GetDictPtr(PyObject *obj)
-    ctypedef int (*visitproc)(PyObject *, void *) noexcept
-    ctypedef int (*traverseproc)(PyObject *, visitproc, void *) noexcept
-    ctypedef int (*inquiry)(PyObject *) noexcept
-    ctypedef PyObject *(*getattrofunc)(PyObject *, PyObject *) noexcept
-    ctypedef int (*setattrofunc)(PyObject *, PyObject *, PyObject *) noexcept
-    ctypedef struct TypeSlots "PyTypeObject":   # the type slots set up by _give_context_a_lazy_dict
-        Py_ssize_t tp_dictoffset
-        getattrofunc tp_getattro
-        setattrofunc tp_setattro
-        traverseproc tp_traverse
-        inquiry tp_clear
-    PyObject *PyObject_GenericGetAttr(PyObject *obj, PyObject *name) noexcept
-    int PyObject_GenericSetAttr(PyObject *obj, PyObject *name, PyObject *value) noexcept
-    void PyType_Modified(PyTypeObject *type)
     object PyObject_GenericGetDict(object obj, void *context)
     void Py_CLEAR(PyObject *obj)
     int PyObject_GC_IsTracked(object obj)
@@ -87,6 +73,11 @@ def register_tensor_class(cls):
 
 
 @cython.freelist(64)
+# ==================================================================================================
+# Version counters
+# Shared by a tensor and the nodes that saved its array; every in-place change bumps it.
+# ==================================================================================================
+
 cdef class VersionCounter:
     """Counts in-place modifications of a tensor's data (see bump_version)."""
 
@@ -104,6 +95,11 @@ def bump_version(TensorBase t):
 
 
 @cython.trashcan(True)
+# ==================================================================================================
+# Node (Context)
+# One recorded op application: what backward visits. Fields and invariants: _engine.pxd.
+# ==================================================================================================
+
 @cython.freelist(64)
 cdef class Context:
     """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
@@ -170,45 +166,7 @@ cdef class Context:
         Py_CLEAR(self.stash)
 
 
-# Context's instance dict. Cython's `cdef dict __dict__` would make an empty dict for every node,
-# and most ops store nothing on ctx. Instead the dict lives in the raw `stash` slot, which starts
-# NULL: pointing the type's tp_dictoffset at it lets Python's generic attribute code make the dict
-# on the first `ctx.name = value` and find values in it, as it does for functions' __dict__.
-# The slot is ours to free (__dealloc__, release) and to show to the cycle collector (traverse).
-
-cdef traverseproc _cython_context_traverse = NULL
-cdef inquiry _cython_context_clear = NULL
-
-
-cdef int _context_traverse(PyObject *obj, visitproc visit, void *arg) noexcept:
-    cdef PyObject *stash = (<Context>obj).stash
-    if stash != NULL:
-        result = visit(stash, arg)
-        if result:
-            return result
-    return _cython_context_traverse(obj, visit, arg) if _cython_context_traverse != NULL else 0
-
-
-cdef int _context_clear(PyObject *obj) noexcept:
-    Py_CLEAR((<Context>obj).stash)
-    return _cython_context_clear(obj) if _cython_context_clear != NULL else 0
-
-
-cdef void _give_context_a_lazy_dict():
-    global _cython_context_traverse, _cython_context_clear
-    cdef TypeSlots *context_type = <TypeSlots*>Context
-    cdef Context probe = Context.__new__(Context)
-    context_type.tp_dictoffset = <char*>&probe.stash - <char*><PyObject*>probe
-    context_type.tp_getattro = PyObject_GenericGetAttr   # Cython installed a dict-less variant
-    context_type.tp_setattro = PyObject_GenericSetAttr
-    _cython_context_traverse = context_type.tp_traverse
-    _cython_context_clear = context_type.tp_clear
-    context_type.tp_traverse = _context_traverse
-    context_type.tp_clear = _context_clear
-    PyType_Modified(<PyTypeObject*>context_type)
-
-
-_give_context_a_lazy_dict()
+include "_lazy_dict.pxi"
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -219,6 +177,11 @@ cdef inline object edge_of(Context node, Py_ssize_t i):
         return node.edge1
     return <object>PyTuple_GET_ITEM(node.more_edges, i - 2)
 
+
+# ==================================================================================================
+# Tensor storage (TensorBase)
+# The typed half of a Tensor: its array, gradient, grad_fn and hooks.
+# ==================================================================================================
 
 @cython.freelist(64)
 cdef class TensorBase:
@@ -316,6 +279,11 @@ def make_tensor(array, bint requires_grad=False):
     return t
 
 
+# ==================================================================================================
+# Graph recording (apply)
+# Run an op's forward on arrays; if any input needs a gradient, record a node for the result.
+# ==================================================================================================
+
 def apply(fn, *args):
     """Run fn.forward on the arrays of args and record the result in the graph.
 
@@ -338,6 +306,9 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
     # args[0:n] are the op's inputs (borrowed references). The forward call is forward(ctx, *arrays);
     # its arguments go into a C array (or a tuple for many inputs).
     # forward is fn.forward; backward is fn.backward when the caller has it at hand, else None.
+    # Steps: (1) per input, its array for forward and its edge for the node, noting whether it
+    # needs a gradient (mask) and could make the node part of a reference cycle; (2) needs_input_grad;
+    # (3) call forward; (4) wrap the result (sharing a view's version counter); (5) _record_node.
     cdef Py_ssize_t i
     cdef PyObject *call_stack[STACK_INPUTS + 1]
     cdef bint record = grad_enabled()
@@ -408,27 +379,39 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
     if cnp.PyArray_BASE(<cnp.ndarray>out) != NULL:
         _share_view_version(args, n, out, result)
     if mask:
-        dtype = dtype_of(out)
-        if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
-            return result   # integer and bool results (argmax, comparisons) carry no gradient
-        if ctx.saved is not None:
-            _track_saved_versions(ctx, args, n, out, result)
-        ctx.n_inputs = n
-        ctx.edge0 = edge0
-        ctx.edge1 = edge1
-        ctx.more_edges = more_edges
-        ctx.backward = backward if backward is not None else fn.backward
-        if parent is not None and has_shape(out, parent.out_shape):
-            ctx.out_shape = parent.out_shape   # shape tuples are immutable: share, don't build one per op
-        else:
-            ctx.out_shape = untrack(out.shape)
-        ctx.out_dtype = dtype
-        if not cyclic and _stash_is_atomic(ctx):
-            _untrack_node(ctx)
-        result._requires_grad = True
-        result.grad_fn = ctx
+        _record_node(ctx, result, out, fn, backward, args, n, edge0, edge1, more_edges, parent, cyclic)
     return result
 
+
+cdef inline void _record_node(Context ctx, TensorBase result, object out, object fn, object backward,
+                              PyObject **args, Py_ssize_t n, object edge0, object edge1, tuple more_edges,
+                              Context parent, bint cyclic) except *:
+    # The last step of apply_args, for a result that needs a gradient: fill in the node and make
+    # it the result's grad_fn. Integer and bool results (argmax, comparisons) carry no gradient.
+    dtype = dtype_of(out)
+    if dtype is not _float64 and dtype is not _float32 and dtype.kind not in "fc":
+        return
+    if ctx.saved is not None:
+        _track_saved_versions(ctx, args, n, out, result)
+    ctx.n_inputs = n
+    ctx.edge0 = edge0
+    ctx.edge1 = edge1
+    ctx.more_edges = more_edges
+    ctx.backward = backward if backward is not None else fn.backward
+    if parent is not None and has_shape(out, parent.out_shape):
+        ctx.out_shape = parent.out_shape   # shape tuples are immutable: share, don't build one per op
+    else:
+        ctx.out_shape = untrack(out.shape)
+    ctx.out_dtype = dtype
+    if not cyclic and _stash_is_atomic(ctx):
+        _untrack_node(ctx)
+    result._requires_grad = True
+    result.grad_fn = ctx
+
+
+# ==================================================================================================
+# Keeping nodes out of the cycle collector
+# ==================================================================================================
 
 # Python's cycle collector walks every container it tracks, and a deep graph holds one
 # per op: the node (and its tuple of further edges, for ops of more than two inputs).
@@ -480,6 +463,10 @@ cdef bint _stash_is_atomic(Context ctx):
             return False
     return True
 
+
+# ==================================================================================================
+# Fast paths: engine-made Tensor dunders and unary methods
+# ==================================================================================================
 
 def fast_binary(fn, checked, checked_reflected):
     """Tensor's dunder pair for a binary op (self OP other, other OP self).
@@ -541,6 +528,11 @@ cdef inline bint _plain_operands(TensorBase self, object other):
         return dtype_of((<TensorBase>other)._data) is dtype
     return type(other) is float or type(other) is int
 
+
+# ==================================================================================================
+# Recording helpers
+# needs_input_grad, views and saved-array versions, forward errors, anomaly checks.
+# ==================================================================================================
 
 cdef inline tuple _needs_tuple(PyObject **args, Py_ssize_t n, int mask, bint record):
     # One bool per input; the common one- and two-input cases reuse shared tuples.
@@ -644,6 +636,11 @@ cdef object _forward_error(fn, PyObject **args, Py_ssize_t n, error):
         return TypeError(message)
     return RuntimeError(message)
 
+
+# ==================================================================================================
+# Backward
+# Count each node's consumers, run a node once all of them sent their gradient (no recursion).
+# ==================================================================================================
 
 cdef inline bint has_shape(object array, tuple shape):
     # array.shape == shape, read from the array's C struct without building a tuple
@@ -864,6 +861,10 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
         for leaf, g in hooked_leaves.items():
             accumulate_leaf(leaf, _run_hooks(leaf._hooks, g, leaf._data.shape))
 
+
+# ==================================================================================================
+# Hooks and retain_grad
+# ==================================================================================================
 
 cdef object _run_hooks(list hooks, object grad, object shape):
     for hook in hooks:
