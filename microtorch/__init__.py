@@ -33,7 +33,7 @@ from microtorch.nn import (ELU, GELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1
 from microtorch.nn.functional import cross_entropy, dropout, log_softmax, mse_loss, softmax
 from microtorch.nn.init import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from microtorch.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
-from microtorch.random import manual_seed
+from microtorch.random import Generator, default_generator, initial_seed, manual_seed, seed
 from microtorch.scalar import Var
 from microtorch.serialization import load, save
 from microtorch.tensor import Tensor

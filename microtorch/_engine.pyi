@@ -53,6 +53,8 @@ class TensorBase:
     grad_fn: Context | None
     _hooks: list[_Hook] | None
     @property
+    def _array(self) -> NDArray[Any]: ...
+    @property
     def data(self) -> NDArray[Any]:
         """The underlying numpy array."""
     @data.setter

@@ -201,6 +201,11 @@ cdef class TensorBase:
         self._data = value
 
     @property
+    def _array(self):
+        """The underlying numpy ndarray, for the library's own code (users read .data or .numpy())."""
+        return self._data
+
+    @property
     def requires_grad(self):
         return self._requires_grad
 
