@@ -11,12 +11,12 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _array_or_scalar(value):
     """A Tensor's array; anything else unchanged."""
-    return value.data if isinstance(value, TensorBase) else value
+    return value._array if isinstance(value, TensorBase) else value
 
 
 def _as_array(value):
     """A Tensor's array, or the value as an ndarray."""
-    return value.data if isinstance(value, TensorBase) else np.asarray(value)
+    return value._array if isinstance(value, TensorBase) else np.asarray(value)
 
 
 def _describe(data):
@@ -146,7 +146,7 @@ def _check_in_place(op, t, value):
     if not _broadcasts_to(shape, t.shape):
         raise RuntimeError(f"{op}: a value of shape {shape} cannot be broadcast to the tensor's shape {t.shape}")
     if op in ("add_", "sub_", "mul_", "div_"):
-        result = np.result_type(t.data, value) if op != "div_" else np.result_type(t.data, value, np.float32)
+        result = np.result_type(t._array, value) if op != "div_" else np.result_type(t._array, value, np.float32)
         if not np.can_cast(result, t.dtype, "same_kind"):
             raise RuntimeError(f"{op}: the result type {result} cannot be stored in the tensor's dtype {t.dtype} "
                                f"(shape {t.shape}); convert the tensor first, e.g. with .float()")
@@ -199,7 +199,7 @@ def _where_args(condition, input, other):
 def _index_of(index):
     """Tensors inside an index become their arrays; lists become integer or boolean arrays."""
     if isinstance(index, TensorBase):
-        return index.data
+        return index._array
     if isinstance(index, list):
         return np.asarray(index)
     if isinstance(index, tuple):

@@ -95,7 +95,7 @@ def _tensor_graph(root, show_grad, params):
         named[id(_tensor_key(t))] = name
     for t in (root, *params.values()):
         if t.grad_fn is not None and t.grad is not None:
-            known_grads[id(t.grad_fn)] = t.grad.data
+            known_grads[id(t.grad_fn)] = t.grad._array
 
     graph = _Graph()
     if root.grad_fn is None:  # a leaf or a constant on its own
@@ -137,15 +137,15 @@ def _tensor_graph(root, show_grad, params):
 def _tensor_key(t):
     if t.grad_fn is not None:
         return t.grad_fn
-    return t if t.requires_grad else t.data
+    return t if t.requires_grad else t._array
 
 
 def _input_node(value, show_grad, name):
     if isinstance(value, np.ndarray):
         return "constant", _value_lines("constant", value, name)
-    lines = _value_lines("leaf", value.data, name)
+    lines = _value_lines("leaf", value._array, name)
     if show_grad:
-        lines.append(_grad_text(value.grad.data if value.grad is not None else None))
+        lines.append(_grad_text(value.grad._array if value.grad is not None else None))
     return "leaf", lines
 
 

@@ -25,7 +25,7 @@ _make = _engine.make_tensor
 def _array_of(data, dtype=None):
     """Convert user data to an ndarray with PyTorch's default dtypes."""
     if isinstance(data, Tensor):
-        array = data.data.copy()
+        array = data._array.copy()
     elif isinstance(data, np.ndarray):
         array = data.copy()
         if array.dtype.kind not in "biufc":
@@ -86,15 +86,15 @@ class Tensor(_engine.TensorBase):
     @grad.setter
     def grad(self, value):
         if value is not None:
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            value = value._array if isinstance(value, Tensor) else np.asarray(value)
             if value.shape != self.shape:
                 raise RuntimeError(f"grad: assigned gradient has shape {value.shape}, "
                                    f"but the tensor has shape {self.shape}")
         self._grad_array = value
 
-    shape = property(lambda self: self.data.shape, doc="The shape, a tuple of ints.")
-    dtype = property(lambda self: self.data.dtype, doc="The numpy dtype.")
-    ndim = property(lambda self: self.data.ndim, doc="The number of dimensions.")
+    shape = property(lambda self: self._array.shape, doc="The shape, a tuple of ints.")
+    dtype = property(lambda self: self._array.dtype, doc="The numpy dtype.")
+    ndim = property(lambda self: self._array.ndim, doc="The number of dimensions.")
 
     def size(self, dim=None):
         """The shape, or the length of one dimension."""
@@ -104,7 +104,7 @@ class Tensor(_engine.TensorBase):
         return self.ndim
 
     def numel(self):
-        return self.data.size
+        return self._array.size
 
     def __len__(self):
         if self.ndim == 0:
@@ -112,7 +112,7 @@ class Tensor(_engine.TensorBase):
         return self.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=" ", prefix="Tensor(")
+        body = np.array2string(self._array, separator=" ", prefix="Tensor(")
         extras = ""
         if self.dtype not in (np.float32, np.int64, np.bool_):
             extras += f", dtype={self.dtype}"
@@ -126,15 +126,15 @@ class Tensor(_engine.TensorBase):
     __hash__ = object.__hash__
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a tensor with {self.data.size} values is ambiguous")
-        return bool(self.data)
+        if self._array.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor with {self._array.size} values is ambiguous")
+        return bool(self._array)
 
     def __float__(self):
         return float(self.item())
@@ -144,16 +144,16 @@ class Tensor(_engine.TensorBase):
 
     def numpy(self):
         """The underlying ndarray (shares memory)."""
-        return self.data
+        return self._array
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"item(): a Tensor with {self.data.size} elements cannot be "
+        if self._array.size != 1:
+            raise RuntimeError(f"item(): a Tensor with {self._array.size} elements cannot be "
                                "converted to a Python scalar")
-        return self.data.item()
+        return self._array.item()
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (in-place edits of either are still tracked)."""
@@ -187,13 +187,13 @@ class Tensor(_engine.TensorBase):
                                "grad and does not have a grad_fn (call requires_grad_() on a leaf, or check for "
                                "no_grad)")
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
                                    f"this tensor has shape {self.shape}, so pass gradient=")
-            gradient = np.ones_like(self.data)
+            gradient = np.ones_like(self._array)
         else:
             try:
-                gradient = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                gradient = np.array(gradient._array if isinstance(gradient, Tensor) else gradient,
                                     dtype=self.dtype)
             except (TypeError, ValueError):
                 raise TypeError(f"backward: gradient must be a Tensor, a numpy array or numbers of shape "
@@ -266,7 +266,7 @@ class Tensor(_engine.TensorBase):
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
-        out = np.argmax(self.data, axis=dim, keepdims=keepdim)
+        out = np.argmax(self._array, axis=dim, keepdims=keepdim)
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
@@ -340,7 +340,7 @@ class Tensor(_engine.TensorBase):
     def __getitem__(self, index) -> "Tensor":
         index = _index_of(index)
         try:
-            self.data[index] if _needs_probe(index) else None
+            self._array[index] if _needs_probe(index) else None
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {self.shape})") from None
         return _apply(ops.GetItem, self, index)
@@ -348,7 +348,7 @@ class Tensor(_engine.TensorBase):
     def __setitem__(self, index, value):
         index = _index_of(index)
         if isinstance(value, Tensor):
-            value_array = value.data
+            value_array = value._array
         elif isinstance(value, (np.ndarray, *_SCALARS)):
             value_array = value
         else:
@@ -358,7 +358,7 @@ class Tensor(_engine.TensorBase):
             raise RuntimeError("setitem: a leaf tensor that requires grad cannot be modified in place; "
                                "use `with microtorch.no_grad():` to change its values")
         try:
-            probe = self.data[index]
+            probe = self._array[index]
             np.broadcast_to(value_array, probe.shape)
         except IndexError as error:
             raise IndexError(f"setitem: {error} (tensor shape {self.shape})") from None
@@ -366,7 +366,7 @@ class Tensor(_engine.TensorBase):
             raise RuntimeError(f"setitem: value of shape {np.shape(value_array)} cannot be assigned "
                                f"to the selection of shape {probe.shape}") from None
         if not records:
-            self.data[index] = value_array
+            self._array[index] = value_array
             _engine.bump_version(self)
             return
         self._take_place_of(_apply(ops.SetItem, self, index, value))
@@ -374,7 +374,7 @@ class Tensor(_engine.TensorBase):
     def _take_place_of(self, result):
         """Become result in the graph: how an in-place change is recorded. The old array is not
         written to, so a node that saved it still backpropagates through the old values."""
-        self.data = result.data if result.dtype == self.dtype else result.data.astype(self.dtype)
+        self.data = result._array if result.dtype == self.dtype else result._array.astype(self.dtype)
         self.grad_fn = result.grad_fn
         self.requires_grad = True  # also when only the other operand required grad
 
@@ -397,7 +397,7 @@ class Tensor(_engine.TensorBase):
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be modified in place while grad "
                                "mode is on; wrap the update in `with microtorch.no_grad():`")
         _check_in_place(op, self, operand)
-        update(self.data)
+        update(self._array)
         _engine.bump_version(self)
         return self
 
@@ -492,7 +492,7 @@ class Tensor(_engine.TensorBase):
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The minimum values (values only, like max); the gradient goes where max's would for -self."""
         dim, keepdim = _reduction_args(self, "min", dim, keepdim, axis, keepdims)
-        if self.data.size == 0:
+        if self._array.size == 0:
             raise RuntimeError(f"min: cannot reduce an empty tensor of shape {self.shape}")
         return -_apply(ops.Max, -self, dim, keepdim)
 
@@ -500,7 +500,7 @@ class Tensor(_engine.TensorBase):
         dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmin: dim must be an int or None")
-        out = np.argmin(self.data, axis=dim, keepdims=keepdim)
+        out = np.argmin(self._array, axis=dim, keepdims=keepdim)
         return _make(np.asarray(out, dtype=np.int64))
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
@@ -584,7 +584,7 @@ class Tensor(_engine.TensorBase):
         if not isinstance(other, (Tensor, np.ndarray, *_SCALARS)):
             return NotImplemented  # `t == None` is False, `t < "a"` a TypeError, as for other objects
         _check_broadcast(name, self, other)
-        return _make(ufunc(self.data, other.data if isinstance(other, Tensor) else other))
+        return _make(ufunc(self._array, other._array if isinstance(other, Tensor) else other))
 
     def __lt__(self, other):
         return self._compare(other, np.less, "lt")

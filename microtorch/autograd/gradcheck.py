@@ -89,7 +89,7 @@ def _float64_copy(value):
     if isinstance(value, Var):
         return Var(value.val, requires_grad=value.requires_grad)
     if isinstance(value, _engine.TensorBase):
-        data = value.data
+        data = value._array
         data = data.astype(np.float64) if data.dtype.kind == "f" else data.copy()
         return _engine.make_tensor(data, value.requires_grad)
     return value
@@ -102,11 +102,11 @@ def _outputs(result):
         if isinstance(out, Var):
             differentiable.append(out)
         elif isinstance(out, _engine.TensorBase):
-            if out.data.dtype.kind != "f":
+            if out._array.dtype.kind != "f":
                 continue  # integer and bool outputs (argmax, comparisons) have no gradient
-            if out.data.dtype != np.float64:
+            if out._array.dtype != np.float64:
                 raise TypeError(
-                    f"gradcheck: output {k} is {out.data.dtype}, but finite differences need float64 "
+                    f"gradcheck: output {k} is {out._array.dtype}, but finite differences need float64 "
                     "throughout; make every tensor fn uses (weights too) float64")
             differentiable.append(out)
         else:
@@ -119,17 +119,17 @@ def _outputs(result):
 
 def _values(outputs):
     """Every output number, flattened into one float64 vector."""
-    return np.concatenate([np.ravel(out.val if isinstance(out, Var) else out.data) for out in outputs])
+    return np.concatenate([np.ravel(out.val if isinstance(out, Var) else out._array) for out in outputs])
 
 
 def _shape_of(value):
-    return () if isinstance(value, Var) else value.data.shape
+    return () if isinstance(value, Var) else value._array.shape
 
 
 def _describe(value):
     if isinstance(value, Var):
         return "Var"
-    return f"Tensor of shape {value.data.shape}"
+    return f"Tensor of shape {value._array.shape}"
 
 
 def _index_text(element):
@@ -138,7 +138,7 @@ def _index_text(element):
 
 def _locate_output(outputs, column):
     for k, out in enumerate(outputs):
-        size = 1 if isinstance(out, Var) else out.data.size
+        size = 1 if isinstance(out, Var) else out._array.size
         if column < size:
             return k, np.unravel_index(column, _shape_of(out))
         column -= size
@@ -160,7 +160,7 @@ def _analytic_jacobians(outputs, inputs, checked):
                 if isinstance(out, Var):
                     out.backward(1.0, retain_graph=True)
                 else:
-                    seed = np.zeros(out.data.shape)
+                    seed = np.zeros(out._array.shape)
                     seed[element] = 1.0
                     out.backward(seed, retain_graph=True)
             for jacobian, i in zip(jacobians, checked):
@@ -168,7 +168,7 @@ def _analytic_jacobians(outputs, inputs, checked):
                 if isinstance(inputs[i], Var):
                     jacobian[0, column] = grad
                 elif grad is not None:
-                    jacobian[:, column] = np.ravel(grad.data)
+                    jacobian[:, column] = np.ravel(grad._array)
             column += 1
     return jacobians
 
@@ -193,15 +193,15 @@ def _numeric_jacobians(fn, inputs, checked, eps):
 
 
 def _size_of(value):
-    return 1 if isinstance(value, Var) else value.data.size
+    return 1 if isinstance(value, Var) else value._array.size
 
 
 def _get(value, element):
-    return value.val if isinstance(value, Var) else value.data.flat[element]
+    return value.val if isinstance(value, Var) else value._array.flat[element]
 
 
 def _set(value, element, number):
     if isinstance(value, Var):
         value.val = number
     else:
-        value.data.flat[element] = number
+        value._array.flat[element] = number

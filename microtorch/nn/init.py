@@ -32,7 +32,7 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    tensor._array[...] = values.astype(tensor.dtype, copy=False)
     return tensor
 
 
@@ -45,12 +45,12 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def zeros_(tensor):
-    tensor.data[...] = 0
+    tensor._array[...] = 0
     return tensor
 
 
 def ones_(tensor):
-    tensor.data[...] = 1
+    tensor._array[...] = 1
     return tensor
 
 

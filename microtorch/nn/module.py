@@ -103,7 +103,7 @@ class Module:
 
     def num_parameters(self):
         """The number of learnable scalars."""
-        return sum(p.data.size for p in self.parameters())
+        return sum(p._array.size for p in self.parameters())
 
     def apply(self, fn):
         """Call fn on every submodule, children before their parent and in order, then on self
@@ -131,13 +131,13 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = np.zeros_like(p.data)
+                p.grad = np.zeros_like(p._array)
 
     # ------------------------------------------------------------ state
     def state_dict(self):
         """Parameters and buffers by name, as numpy arrays (copies)."""
-        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
-        state.update((name, b.data.copy()) for name, b in self.named_buffers())
+        state = OrderedDict((name, p._array.copy()) for name, p in self.named_parameters())
+        state.update((name, b._array.copy()) for name, b in self.named_buffers())
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -146,7 +146,7 @@ class Module:
         own.update(self.named_buffers())
         arrays = {}
         for name, value in state_dict.items():
-            arrays[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
+            arrays[name] = value._array if isinstance(value, Tensor) else np.asarray(value)
         missing = [name for name in own if name not in arrays]
         unexpected = [name for name in arrays if name not in own]
         problems = []

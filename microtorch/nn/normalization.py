@@ -38,9 +38,9 @@ class _BatchNorm(Module):
         self._check_input(x)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = np.asarray(self.num_batches_tracked.data + 1)
+            self.num_batches_tracked.data = np.asarray(self.num_batches_tracked._array + 1)
             if self.momentum is None:  # a cumulative average over all batches so far
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._array)
         use_batch_stats = self.training or self.running_mean is None
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats,
                             momentum, self.eps)

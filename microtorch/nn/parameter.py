@@ -8,6 +8,6 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        array = data.data if isinstance(data, Tensor) else _array_of(data)
+        array = data._array if isinstance(data, Tensor) else _array_of(data)
         self.data = array
         self.requires_grad = requires_grad

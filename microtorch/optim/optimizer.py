@@ -58,7 +58,7 @@ class Optimizer:
                 if set_to_none or p._grad_array is None:
                     p._grad_array = None
                 else:
-                    p._grad_array = np.zeros_like(p.data)
+                    p._grad_array = np.zeros_like(p._array)
 
     def step(self):
         raise NotImplementedError
@@ -114,5 +114,5 @@ def _grads(group):
     for p in group["params"]:
         grad = p._grad_array
         if grad is not None:
-            yield p, p.data, grad
+            yield p, p._array, grad
             bump_version(p)

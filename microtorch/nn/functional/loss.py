@@ -34,7 +34,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     input, target, added = _batched_classes("cross_entropy", input, target)
-    array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    array = target._array if isinstance(target, Tensor) else np.asarray(target)
     if array.dtype.kind == "f":
         if array.shape != input.shape:
             raise TypeError(f"cross_entropy: targets must be integer class indices of shape "
@@ -56,7 +56,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     target = _as_tensor(target, input)
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: target shape {target.shape} must match input shape {input.shape}")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input._array.size and (input._array.min() < 0 or input._array.max() > 1):
         raise RuntimeError("binary_cross_entropy: all input values must be between 0 and 1 "
                            "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
     return _apply(ops.BinaryCrossEntropy, input, target, _constant("binary_cross_entropy", weight, input, "weight"),

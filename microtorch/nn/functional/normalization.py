@@ -23,20 +23,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     shape = (1, channels) + (1,) * (input.ndim - 2)
     dims = (0,) + tuple(range(2, input.ndim))
     if training:
-        count = input.data.size // max(channels, 1)
+        count = input._array.size // max(channels, 1)
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
         out = _apply(ops.Normalize, input, dims, eps)
         if running_mean is not None and running_var is not None:
-            mean, var = input.data.mean(axis=dims), input.data.var(axis=dims, ddof=1)
-            running_mean.data = ((1 - momentum) * running_mean.data + momentum * mean).astype(running_mean.dtype)
-            running_var.data = ((1 - momentum) * running_var.data + momentum * var).astype(running_var.dtype)
+            mean, var = input._array.mean(axis=dims), input._array.var(axis=dims, ddof=1)
+            running_mean.data = ((1 - momentum) * running_mean._array + momentum * mean).astype(running_mean.dtype)
+            running_var.data = ((1 - momentum) * running_var._array + momentum * var).astype(running_var.dtype)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var are needed when not training")
-        inv_std = (1 / np.sqrt(running_var.data + eps)).astype(input.dtype).reshape(shape)
-        out = (input - running_mean.data.astype(input.dtype).reshape(shape)) * inv_std
+        inv_std = (1 / np.sqrt(running_var._array + eps)).astype(input.dtype).reshape(shape)
+        out = (input - running_mean._array.astype(input.dtype).reshape(shape)) * inv_std
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:

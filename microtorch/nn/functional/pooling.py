@@ -25,7 +25,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = _apply(ops.MaxPool2d, x, kernel, stride, pads, dilation)
     if not return_indices:
         return out.squeeze(0) if added else out
-    indices = Tensor(max_pool2d_indices(x.data, kernel, stride, pads, dilation))
+    indices = Tensor(max_pool2d_indices(x._array, kernel, stride, pads, dilation))
     return (out.squeeze(0), indices.squeeze(0)) if added else (out, indices)
 
 
@@ -49,7 +49,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             if not default[d] - stride[d] < size[d] < default[d] + stride[d]:
                 raise ValueError(f"max_unpool2d: invalid output_size {tuple(output_size)} (dim {d} must be "
                                  f"between {default[d] - stride[d]} and {default[d] + stride[d]}, exclusive)")
-    bad = _out_of_range(index.data, size[0] * size[1])
+    bad = _out_of_range(index._array, size[0] * size[1])
     if bad is not None:
         raise RuntimeError(f"max_unpool2d: index {bad} is out of range for an output of size {size}")
     out = _apply(ops.MaxUnpool2d, x, index, size)
