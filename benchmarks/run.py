@@ -43,10 +43,11 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))   # run from a source checkout without installing
 sys.path.insert(0, str(HERE))          # the sibling benchmark scripts
 
-import microtorch as mt  # noqa: E402
+from _which import import_microtorch, missing_peer  # noqa: E402
+
+mt, TIMED = import_microtorch()
 import microtorch.nn.functional as F  # noqa: E402
 
 try:
@@ -390,6 +391,11 @@ def run_extra(module_name, quick):
     except ImportError as error:
         print(f"note: {module_name} not run ({error})")
         return None
+    for peer in getattr(module, "PEERS", ()):
+        note = missing_peer(peer)
+        if note is not None:
+            print(f"{note}; {module_name} not run")
+            return None
     print(f"\n---- {module_name} ----")
     if hasattr(module, "run"):
         return module.run(quick=quick)
@@ -452,8 +458,9 @@ def main(argv=None):
     rounds = args.rounds or (5 if args.quick else 15)
     warmup, budget = (1, 0.02) if args.quick else (3, 0.05)
     engines = ENGINES if torch is not None else ENGINES[:2]
+    print(TIMED)
     if torch is None:
-        print("note: torch is not installed; PyTorch columns are skipped")
+        print(missing_peer("torch"))
 
     workloads = [Chain((8, 8), 2000), Chain((4,), 10000), MLP(32), MLP(512), MatMuls()]
     large = {"mlp batch 512", "matmul 10x(512,512)"}
