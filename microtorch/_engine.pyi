@@ -1,5 +1,5 @@
 # Type stub of the compiled tensor engine (csrc/microtorch/_engine.pyx), for editors and type checkers.
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,8 +93,21 @@ def fast_binary(
 def unary_method(fn: Any) -> Callable[[Any], Any]:
     """A Tensor method applying the one-input op fn (Tensor.exp is unary_method(ops.Exp))."""
 
-def run_backward(root: TensorBase, gradient: NDArray[Any], retain_graph: bool = False) -> None:
-    """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
+def run_backward(
+    roots: TensorBase | Sequence[TensorBase],
+    gradients: Any,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[TensorBase] | None = None,
+    accumulate: bool = True,
+) -> list[Any] | None:
+    """Backpropagate gradients (one per root) through the roots' graph; with inputs, deliver only to them."""
+
+def grad_of(t: TensorBase) -> Any:
+    """t.grad as a Tensor: the one a create_graph backward recorded, if it is still current."""
+
+def register_sum_to_shape(fn: Callable[[Any, tuple[int, ...], Any], Any]) -> None:
+    """Tell the engine how to sum a gradient Tensor back to an input's shape (a recorded op)."""
 
 def retain_grad(tensor: TensorBase) -> None:
     """Keep the gradient of a non-leaf tensor in its .grad after backward."""

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from microtorch import _engine, ops
+from microtorch import _engine, _numpy_protocol, ops
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
                                 _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
                                 _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
@@ -80,8 +80,7 @@ class Tensor(_engine.TensorBase):
     # ------------------------------------------------------------ basics
     @property
     def grad(self):
-        g = _engine.own_grad(self)
-        return None if g is None else _make(g)
+        return _engine.grad_of(self)
 
     @grad.setter
     def grad(self, value):
@@ -124,6 +123,11 @@ class Tensor(_engine.TensorBase):
 
     __str__ = __repr__
     __hash__ = object.__hash__
+
+    # np.exp(t), np.sum(t, axis=...) on a Tensor that requires grad are recorded (microtorch/_numpy_protocol.py):
+    # that is how one backward formula serves both plain and create_graph backward.
+    __array_ufunc__ = _numpy_protocol.array_ufunc
+    __array_function__ = _numpy_protocol.array_function
 
     def __array__(self, dtype=None, copy=None):
         return self._array if dtype is None else self._array.astype(dtype, copy=False)
@@ -180,28 +184,34 @@ class Tensor(_engine.TensorBase):
         return self
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's .grad."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the .grad of the leaves of its graph.
+
+        Parameters
+        ----------
+        gradient : Tensor or array, optional
+            d(loss)/d(self); needed unless this tensor has one element.
+        retain_graph : bool, optional
+            Keep the saved values, to backpropagate through the graph again. Defaults to create_graph.
+        create_graph : bool
+            Record the backward pass too, so that the gradients (Tensors with a grad_fn) can be
+            differentiated again.
+        inputs : sequence of Tensor, optional
+            Accumulate only into these tensors' .grad (leaves or not), leaving every other leaf alone.
+        """
+        if inputs is not None:
+            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+            if not inputs:
+                raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+            for i, t in enumerate(inputs):
+                _check_differentiable_input(t, i, "backward")
         if not self.requires_grad:
             raise RuntimeError(f"backward: the tensor (shape {self.shape}, dtype {self.dtype}) does not require "
                                "grad and does not have a grad_fn (call requires_grad_() on a leaf, or check for "
                                "no_grad)")
-        if gradient is None:
-            if self._array.size != 1:
-                raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
-                                   f"this tensor has shape {self.shape}, so pass gradient=")
-            gradient = np.ones_like(self._array)
-        else:
-            try:
-                gradient = np.array(gradient._array if isinstance(gradient, Tensor) else gradient,
-                                    dtype=self.dtype)
-            except (TypeError, ValueError):
-                raise TypeError(f"backward: gradient must be a Tensor, a numpy array or numbers of shape "
-                                f"{self.shape}, got {_describe(gradient)}") from None
-            if gradient.shape != self.shape:
-                raise RuntimeError(f"backward: gradient has shape {gradient.shape}, "
-                                   f"but the tensor has shape {self.shape}")
-        _engine.run_backward(self, gradient, retain_graph)
+        seed = _seed_gradient(self, gradient, create_graph, "backward")
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        _engine.run_backward(self, seed, retain_graph, create_graph, inputs)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
@@ -607,4 +617,55 @@ class Tensor(_engine.TensorBase):
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
 
+def _seed_gradient(output, gradient, create_graph, op, position=None):
+    """The gradient that starts backward at output: ones for a one-element output, else `gradient`
+    checked against output's shape (an array, or a Tensor whose graph is kept when create_graph)."""
+    where = "" if position is None else f" (output {position})"
+    if gradient is None:
+        if output._array.size != 1:
+            raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs; "
+                               f"this tensor{where} has shape {output.shape}, so pass gradient=")
+        seed = np.ones_like(output._array)
+        return _make(seed) if create_graph else seed
+    if create_graph and isinstance(gradient, Tensor):
+        seed = gradient if gradient.dtype == output.dtype else gradient.to(output.dtype)
+    else:
+        try:
+            seed = np.array(gradient._array if isinstance(gradient, Tensor) else gradient, dtype=output.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: gradient must be a Tensor, a numpy array or numbers of shape "
+                            f"{output.shape}, got {_describe(gradient)}") from None
+        if create_graph:
+            seed = _make(seed)
+    if seed.shape != output.shape:
+        raise RuntimeError(f"{op}: gradient{where} has shape {tuple(seed.shape)}, but the tensor has shape "
+                           f"{output.shape}")
+    return seed
+
+
+def _check_differentiable_input(t, position, op):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: inputs must be Tensors, got {_describe(t)} at position {position}")
+    if not t.requires_grad:
+        raise RuntimeError(f"{op}: One of the differentiated Tensors does not require grad "
+                           f"(input {position}, shape {t.shape})")
+
+
+def _sum_to_shape(grad, shape, dtype):
+    """grad (a Tensor) summed over the dims that broadcasting added to a tensor of `shape`, cast to
+    dtype: a create_graph backward's unbroadcast, recorded."""
+    lead = grad.ndim - len(shape)
+    if lead < 0:   # a gradient smaller than its input: broadcast it up
+        grad = grad.expand(*shape)
+    else:
+        dims = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape)
+                                          if size == 1 and grad.shape[lead + i] != 1)
+        if dims:
+            grad = grad.sum(dims, keepdim=True)
+        if grad.shape != shape:
+            grad = grad.reshape(shape)
+    return grad if grad.dtype == dtype else grad.to(dtype)
+
+
 _engine.register_tensor_class(Tensor)
+_engine.register_sum_to_shape(_sum_to_shape)

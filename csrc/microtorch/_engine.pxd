@@ -48,6 +48,9 @@ cdef class Context:
     cdef list more_versions             # the rest in a list, or None
     cdef unsigned long long saved_version_sum  # their sum at forward time; any in-place change raises it
     cdef public tuple saved             # arrays saved by forward for backward (ctx.save_for_backward)
+    cdef unsigned long long saved_sources  # where each saved array came from, 4 bits each (SAVED_* codes)
+    cdef tuple graph_saved              # saved, as tensors in the graph: set only while a create_graph
+                                        # backward runs this node's backward, None otherwise
     cdef public tuple needs_input_grad  # per input: does it need a gradient?
     cdef public object fn               # the Function class whose forward/backward this node runs
     cdef PyObject *stash                # ctx.__dict__ (see _lazy_dict.pxi) (ctx.dim = ...): NULL until forward stores a value
@@ -62,6 +65,8 @@ cdef class TensorBase:
     # grad_fn is None for leaves. The version counter is shared with views of the same array.
     cdef object _data                   # the numpy ndarray
     cdef object _grad                   # accumulated gradient (ndarray) or None
+    cdef object _grad_tensor            # the Tensor a create_graph backward made for _grad (it has a
+                                        # grad_fn); valid only while its array is still _grad
     cdef bint _grad_owned               # _grad is ours to add into in place
     cdef bint _requires_grad            # does this tensor take part in autograd?
     cdef public Context grad_fn         # the node that produced this tensor; None for leaves

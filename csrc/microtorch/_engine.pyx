@@ -29,7 +29,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-from microtorch._grad_mode cimport grad_enabled
+from microtorch._grad_mode cimport grad_enabled, set_grad_enabled_flag
 
 cdef inline tuple untrack(tuple items):
     # A tuple of ints, arrays or version counters cannot be part of a reference cycle: hiding it
@@ -128,6 +128,8 @@ cdef class Context:
             raise RuntimeError(
                 f"{self.name}: the arrays saved for backward were freed by an earlier backward. "
                 "Call backward(retain_graph=True) the first time to backward through the graph again.")
+        if self.graph_saved is not None:   # a create_graph backward: the same values, as graph tensors
+            return self.graph_saved
         return self.saved
 
     @property
@@ -244,6 +246,7 @@ cdef class TensorBase:
             raise TypeError(f"grad must be a numpy ndarray, Tensor or None, got {type(value).__name__}")
         self._grad = value
         self._grad_owned = False
+        self._grad_tensor = None
 
 
 cdef inline TensorBase wrap(object array):
@@ -267,6 +270,14 @@ def own_grad(TensorBase t):
         t._grad = np.array(t._grad, copy=True)
         t._grad_owned = True
     return t._grad
+
+
+def grad_of(TensorBase t):
+    """t.grad as a Tensor: the one a create_graph backward recorded, if it is still current."""
+    if t._grad_tensor is not None and (<TensorBase>t._grad_tensor)._data is t._grad:
+        return t._grad_tensor
+    g = own_grad(t)
+    return None if g is None else wrap(g)
 
 
 def detach(TensorBase t):
@@ -569,6 +580,15 @@ cdef void _share_view_version(PyObject **args, Py_ssize_t n, object out, TensorB
                 return
 
 
+# Where a saved array came from, for a create_graph backward (Context.saved_sources, 4 bits per array):
+cdef enum:
+    SAVED_UNKNOWN = 0   # made inside forward (or not tracked): a constant to the graph
+    SAVED_OUTPUT = 1    # the op's own output
+    SAVED_INPUT0 = 2    # input i is SAVED_INPUT0 + i
+    SAVED_INPUTS = 14   # inputs that fit in the 4 bits
+    SAVED_TRACKED = 16  # saved arrays that fit in the 64 bits
+
+
 cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, object out,
                                 TensorBase result) except *:
     # Remember the version counter of every tensor whose array forward saved, and their sum, to
@@ -577,16 +597,21 @@ cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, obje
     cdef Py_ssize_t i, j, found = 0
     cdef VersionCounter counter
     cdef unsigned long long total = 0
+    cdef unsigned long long sources = 0
     for j in range(PyTuple_GET_SIZE(saved)):
         item = <object>PyTuple_GET_ITEM(saved, j)
         counter = None
         if item is out:
             counter = counter_of(result)
+            if j < SAVED_TRACKED:
+                sources |= (<unsigned long long>SAVED_OUTPUT) << (4 * j)
         else:
             for i in range(n):
                 arg = <object>args[i]
                 if isinstance(arg, TensorBase) and item is (<TensorBase>arg)._data:
                     counter = counter_of(<TensorBase>arg)
+                    if j < SAVED_TRACKED and i < SAVED_INPUTS:
+                        sources |= (<unsigned long long>(SAVED_INPUT0 + i)) << (4 * j)
                     break
         if counter is None:
             continue
@@ -602,6 +627,7 @@ cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, obje
         found += 1
         total += counter.value
     ctx.saved_version_sum = total
+    ctx.saved_sources = sources
 
 
 cdef void _check_versions(Context node) except *:
@@ -724,9 +750,11 @@ cdef bint _broadcastable(tuple small, tuple big):
     return True
 
 
-cdef inline void accumulate_leaf(TensorBase leaf, object grad):
+cdef inline void accumulate_leaf(TensorBase leaf, object grad, bint create_graph=False) except *:
     # Leaf .grad accumulates across backward calls; a fresh buffer at most once.
-    if leaf._grad is None:
+    if create_graph or isinstance(grad, TensorBase):
+        _accumulate_leaf_tensor(leaf, grad)
+    elif leaf._grad is None:
         leaf._grad = grad
         leaf._grad_owned = False
     elif leaf._grad_owned:
@@ -736,15 +764,26 @@ cdef inline void accumulate_leaf(TensorBase leaf, object grad):
         leaf._grad_owned = True
 
 
-cdef inline void accumulate_node(Context node, object grad):
+cdef inline void accumulate_node(Context node, object grad, bint create_graph=False) except *:
     if node.grad_buffer is None:
         node.grad_buffer = grad
         node.grad_owned = False
+    elif create_graph:
+        node.grad_buffer = node.grad_buffer + grad   # recorded: a Tensor sum
     elif node.grad_owned:
         np_add(node.grad_buffer, grad, node.grad_buffer)
     else:
         node.grad_buffer = fresh_sum(node.grad_buffer, grad)
         node.grad_owned = True
+
+
+cdef inline object _fit(object grad, object shape, object dtype, bint create_graph):
+    # A gradient summed back to its input's shape (undoing broadcasting) and cast to its dtype.
+    return _fit_tensor(grad, shape, dtype) if create_graph else unbroadcast(grad, shape, dtype)
+
+
+cdef inline object _sum(object a, object b, bint create_graph):
+    return a + b if create_graph else fresh_sum(a, b)
 
 
 cdef inline object fresh_sum(object a, object b):
@@ -760,8 +799,8 @@ cdef object _released_error(Context node):
         "if you need to backward through the graph again.")
 
 
-cdef void _count_dependencies(Context root) except *:
-    """First pass: visit every node reachable from root once and count its consumers.
+cdef void _count_dependencies(list roots) except *:
+    """First pass: visit every node reachable from the roots once and count its consumers.
 
     It also empties each node's gradient buffer: a backward that failed part-way may have
     left gradients there, and they must not leak into this pass.
@@ -770,10 +809,14 @@ cdef void _count_dependencies(Context root) except *:
     _backward_pass += 1
     cdef unsigned long long mark = _backward_pass
     cdef Context node, parent
-    cdef list stack = [root]
+    cdef list stack = []
     cdef Py_ssize_t i
-    root.visit_mark = mark
-    root.dependencies = 0
+    for node in roots:
+        if node.visit_mark != mark:
+            node.visit_mark = mark
+            node.dependencies = 0
+            node.grad_buffer = None
+            stack.append(node)
     while stack:
         node = <Context>stack.pop()
         if node.released:
@@ -790,26 +833,80 @@ cdef void _count_dependencies(Context root) except *:
                 parent.dependencies += 1
 
 
-def run_backward(TensorBase root, gradient, bint retain_graph=False):
-    """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
-    if root.grad_fn is None:
-        accumulate_leaf(root, gradient)
-        return
-    cdef Context root_node = root.grad_fn
-    _count_dependencies(root_node)
-    root_node.grad_buffer = gradient
-    root_node.grad_owned = False
-    _backward_from(root_node, retain_graph)
+cdef class _Targets:
+    # What a backward with `inputs` delivers to (autograd.grad, backward(inputs=...)): only these
+    # tensors receive gradients; every other leaf is left alone.
+    cdef dict position       # leaf TensorBase, or the Context of a non-leaf, -> index in inputs
+    cdef tuple tensors       # the input tensors themselves
+    cdef list grads          # per input: its gradient so far (None until one arrives)
+    cdef bint accumulate     # add into .grad (backward(inputs=)), or only collect (autograd.grad)
+
+    def __init__(self, tuple tensors, bint accumulate):
+        cdef TensorBase t
+        self.tensors = tensors
+        self.accumulate = accumulate
+        self.grads = [None] * len(tensors)
+        self.position = {}
+        for i, t in enumerate(tensors):
+            self.position[t if t.grad_fn is None else t.grad_fn] = i
+
+    cdef void deliver(self, Py_ssize_t i, object grad, bint create_graph) except *:
+        cdef TensorBase t = <TensorBase>self.tensors[i]
+        if self.accumulate:
+            accumulate_leaf(t, grad, create_graph)
+        else:
+            previous = self.grads[i]
+            self.grads[i] = grad if previous is None else previous + grad
 
 
-cdef void _backward_from(Context root_node, bint retain_graph) except *:
+def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=False, inputs=None,
+                 bint accumulate=True):
+    """Backpropagate gradients (one per root, shaped like it) through the roots' graph.
+
+    roots is a tensor or a sequence of tensors. With create_graph, the gradients are Tensors and
+    the backward pass is itself recorded (so it can be differentiated again). With inputs (a tuple
+    of tensors), only those receive gradients: added to their .grad when accumulate, else returned
+    as a list (None for an input no gradient reached), as autograd.grad needs.
+    """
+    cdef TensorBase root
+    cdef Context node
+    cdef _Targets targets = None if inputs is None else _Targets(tuple(inputs), accumulate)
+    if isinstance(roots, TensorBase):
+        roots, gradients = (roots,), (gradients,)
+    cdef list nodes = []
+    for root, gradient in zip(roots, gradients):
+        if root.grad_fn is None:   # a leaf differentiated with respect to itself
+            if targets is None:
+                accumulate_leaf(root, gradient, create_graph)
+            elif root in targets.position:
+                targets.deliver(targets.position[root], gradient, create_graph)
+        else:
+            nodes.append(root.grad_fn)
+    if nodes:
+        _count_dependencies(nodes)
+        for root, gradient in zip(roots, gradients):
+            if root.grad_fn is not None:
+                accumulate_node(root.grad_fn, gradient, create_graph)
+        ready = [node for node in dict.fromkeys(nodes) if node.dependencies == 0]
+        if create_graph:
+            previous_mode = grad_enabled()
+            set_grad_enabled_flag(True)   # the backward formulas are recorded, as forward ops are
+            try:
+                _backward_from(ready, retain_graph, True, targets)
+            finally:
+                set_grad_enabled_flag(previous_mode)
+        else:
+            _backward_from(ready, retain_graph, False, targets)
+    return None if targets is None else targets.grads
+
+
+cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targets targets) except *:
     # Second pass: run each node once all its consumers have sent their gradient.
     cdef Context node, parent
     cdef TensorBase leaf
     cdef Py_ssize_t i, n, count
     cdef tuple grads
     cdef object only   # the gradient, when backward returned one array rather than a tuple
-    cdef list ready = [root_node]
     cdef dict hooked_leaves = None   # leaf -> its summed gradient, for leaves whose hooks must see the sum
     while ready:
         node = <Context>ready.pop()
@@ -820,10 +917,15 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, node.out_shape)
             if node.retained is not None:
-                _retain(node, grad)
+                _retain(node, grad, create_graph)
+            if targets is not None and node in targets.position:
+                targets.deliver(targets.position[node], grad, create_graph)
             if node.version0 is not None:
                 _check_versions(node)
-            only = node.backward(node, grad)
+            if create_graph:
+                only = _graph_backward(node, grad)
+            else:
+                only = node.backward(node, grad)
             if node.released:   # a backward() called from its hook or its backward freed it
                 raise _released_error(node)
             grads = None
@@ -845,26 +947,122 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
             if type(edge) is Context:
                 parent = <Context>edge
                 if g is not None:
-                    accumulate_node(parent, unbroadcast(g, parent.out_shape, parent.out_dtype))
+                    accumulate_node(parent, _fit(g, parent.out_shape, parent.out_dtype, create_graph), create_graph)
                 parent.dependencies -= 1
                 if parent.dependencies == 0:
                     ready.append(parent)
             elif g is not None and isinstance(edge, TensorBase):
                 leaf = <TensorBase>edge
-                g = unbroadcast_to(g, leaf._data)
+                if targets is not None and leaf not in targets.position:
+                    continue   # autograd.grad / backward(inputs=): other leaves get nothing
+                g = _fit(g, leaf._data.shape, leaf._data.dtype, create_graph) if create_graph else \
+                    unbroadcast_to(g, leaf._data)
                 if leaf._hooks is None:
-                    accumulate_leaf(leaf, g)
+                    _deliver_leaf(leaf, g, create_graph, targets)
                 else:
                     if hooked_leaves is None:
                         hooked_leaves = {}
                     previous = hooked_leaves.get(leaf)
-                    hooked_leaves[leaf] = g if previous is None else fresh_sum(previous, g)
+                    hooked_leaves[leaf] = g if previous is None else _sum(previous, g, create_graph)
         if not retain_graph:
             node.release()
     if hooked_leaves is not None:
         # As in PyTorch, a leaf's hooks run once, on the sum of everything sent to it.
         for leaf, g in hooked_leaves.items():
-            accumulate_leaf(leaf, _run_hooks(leaf._hooks, g, leaf._data.shape))
+            _deliver_leaf(leaf, _run_hooks(leaf._hooks, g, leaf._data.shape), create_graph, targets)
+
+
+cdef inline void _deliver_leaf(TensorBase leaf, object grad, bint create_graph, _Targets targets) except *:
+    if targets is None:
+        accumulate_leaf(leaf, grad, create_graph)
+    else:
+        targets.deliver(targets.position[leaf], grad, create_graph)
+
+
+
+# ==================================================================================================
+# Differentiable backward (create_graph=True)
+# The same traversal with Tensors for gradients. An op's backward formula is written once, with
+# numpy operators and functions; Tensor implements numpy's dispatch protocols, so on Tensors the
+# same formula records graph nodes, and the gradient can be differentiated again.
+# ==================================================================================================
+
+cdef object _sum_to_size = None   # microtorch.tensor's sum_to_shape(tensor, shape, dtype), registered at import
+
+
+def register_sum_to_shape(fn):
+    """Tell the engine how to sum a gradient Tensor back to an input's shape (a recorded op)."""
+    global _sum_to_size
+    _sum_to_size = fn
+
+
+cdef object _as_graph_tensor(object value):
+    return value if isinstance(value, TensorBase) else wrap(asarray(value))
+
+
+cdef object _fit_tensor(object grad, object shape, object dtype):
+    grad = _as_graph_tensor(grad)
+    array = (<TensorBase>grad)._data
+    if array.shape == shape and array.dtype == dtype:
+        return grad
+    return _sum_to_size(grad, shape, dtype)
+
+
+cdef void _accumulate_leaf_tensor(TensorBase leaf, object grad) except *:
+    # .grad becomes a Tensor with a grad_fn; an earlier gradient is added by a recorded sum.
+    grad = _as_graph_tensor(grad)
+    if leaf._grad is not None:
+        grad = grad_of(leaf) + grad
+    leaf._grad = (<TensorBase>grad)._data
+    leaf._grad_owned = False
+    leaf._grad_tensor = grad
+
+
+cdef tuple _saved_for_graph(Context node):
+    # The node's saved arrays as tensors of the graph: its output as a tensor whose grad_fn is the
+    # node itself, an input as the input's own tensor (or one with its grad_fn). Masks and indices
+    # stay arrays. A float array made inside forward would be a constant here and give a wrong
+    # second derivative, so it is refused.
+    cdef tuple saved = node.saved
+    cdef Py_ssize_t j
+    cdef unsigned int code
+    cdef TensorBase t
+    cdef list items = []
+    for j in range(PyTuple_GET_SIZE(saved)):
+        item = <object>PyTuple_GET_ITEM(saved, j)
+        code = ((node.saved_sources >> (4 * j)) & 15) if j < SAVED_TRACKED else SAVED_UNKNOWN
+        if code == SAVED_OUTPUT:
+            t = wrap(item)
+            t.grad_fn = node
+            t._requires_grad = True
+            item = t
+        elif code >= SAVED_INPUT0:
+            edge = edge_of(node, code - SAVED_INPUT0)
+            if type(edge) is Context:
+                t = wrap(item)
+                t.grad_fn = <Context>edge
+                t._requires_grad = True
+                item = t
+            elif isinstance(edge, TensorBase) and (<TensorBase>edge)._data is item:
+                item = edge
+        elif type(item) is ndarray and (<object>item).dtype.kind in "fc":
+            raise RuntimeError(
+                f"{node.name}: its backward uses a value computed inside forward (saved array {j}, shape "
+                f"{item.shape}), so it cannot be differentiated again with create_graph=True")
+        items.append(item)
+    return tuple(items)
+
+
+cdef object _graph_backward(Context node, object grad):
+    # Run node's backward on Tensors, recording it.
+    if getattr(node.fn, "once_differentiable", False):
+        raise RuntimeError(
+            f"{node.name}: its backward is not differentiable, so create_graph=True cannot pass through it")
+    node.graph_saved = _saved_for_graph(node) if node.saved is not None else None
+    try:
+        return node.backward(node, _as_graph_tensor(grad))
+    finally:
+        node.graph_saved = None
 
 
 # ==================================================================================================
@@ -872,9 +1070,18 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
 # ==================================================================================================
 
 cdef object _run_hooks(list hooks, object grad, object shape):
+    cdef bint as_tensor = isinstance(grad, TensorBase)   # a create_graph backward: keep the graph
     for hook in hooks:
-        replaced = hook(wrap(grad))
+        replaced = hook(grad if as_tensor else wrap(grad))
         if replaced is not None:
+            if as_tensor:
+                replaced = replaced if isinstance(replaced, TensorBase) else wrap(asarray(replaced))
+                if (<TensorBase>replaced)._data.shape != shape:
+                    raise RuntimeError(
+                        f"hook {hook!r} returned a gradient of shape {(<TensorBase>replaced)._data.shape}, "
+                        f"expected {shape}")
+                grad = replaced
+                continue
             if isinstance(replaced, TensorBase):
                 replaced = (<TensorBase>replaced)._data
             replaced = asarray(replaced)
@@ -885,10 +1092,10 @@ cdef object _run_hooks(list hooks, object grad, object shape):
     return grad
 
 
-cdef void _retain(Context node, object grad) except *:
+cdef void _retain(Context node, object grad, bint create_graph) except *:
     tensor = node.retained()
     if tensor is not None:
-        accumulate_leaf(<TensorBase>tensor, grad)   # retained gradients accumulate, as leaf ones do
+        accumulate_leaf(<TensorBase>tensor, grad, create_graph)   # retained gradients accumulate, as leaf ones do
 
 
 def retain_grad(TensorBase tensor):
