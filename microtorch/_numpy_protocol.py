@@ -9,6 +9,8 @@ The rule: when an argument is a Tensor that requires grad and grad mode is on, a
 recorded as the matching Tensor op (and one with no match raises a TypeError naming it). Otherwise
 numpy computes on the arrays and returns an array, as it always did.
 """
+import importlib
+
 import numpy as np
 
 from microtorch import _engine
@@ -79,14 +81,17 @@ UFUNCS = {
     np.minimum: lambda a, b: _functional().minimum(*_pair(a, b)),
 }
 for _ufunc, _name in [(np.exp, "exp"), (np.log, "log"), (np.sqrt, "sqrt"), (np.tanh, "tanh"), (np.abs, "abs"),
-                      (np.sign, "sign"), (np.sin, "sin"), (np.cos, "cos"), (np.tan, "tan"), (np.arcsin, "asin"),
+                      (np.sin, "sin"), (np.cos, "cos"), (np.tan, "tan"), (np.arcsin, "asin"),
                       (np.arccos, "acos"), (np.arctan, "atan"), (np.sinh, "sinh"), (np.cosh, "cosh"),
                       (np.arcsinh, "asinh"), (np.arccosh, "acosh"), (np.arctanh, "atanh"), (np.expm1, "expm1"),
                       (np.log1p, "log1p"), (np.log2, "log2"), (np.log10, "log10"), (np.exp2, "exp2"),
-                      (np.square, "square"), (np.reciprocal, "reciprocal"), (np.floor, "floor"),
-                      (np.ceil, "ceil"), (np.trunc, "trunc"), (np.isnan, "isnan"), (np.isinf, "isinf"),
-                      (np.isfinite, "isfinite"), (np.logical_not, "logical_not")]:
+                      (np.square, "square"), (np.reciprocal, "reciprocal")]:
     UFUNCS[_ufunc] = _method(_name)
+
+# Piecewise-constant ufuncs: their derivative is 0 wherever it exists, so their value on the arrays
+# is the right constant for the graph.
+CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isnan, np.isinf, np.isfinite, np.signbit,
+                   np.logical_not, np.logical_and, np.logical_or, np.logical_xor}
 
 
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **_):
@@ -98,8 +103,9 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **_):
 
 
 def _functional():
-    import microtorch.functional as functional  # the function layer sits above Tensor: import at call time
-    return functional
+    # The function layer sits above Tensor, so it is looked up at call time. (Not `import
+    # microtorch.functional`: the package's `functional` attribute is nn.functional.)
+    return importlib.import_module("microtorch.functional")
 
 
 def _where(condition, x, y):
@@ -142,12 +148,28 @@ FUNCTIONS = {
     np.transpose: lambda a, axes=None: _tensor(a).permute(*(axes if axes is not None else
                                                              range(np.ndim(_arrays(a)) - 1, -1, -1))),
     np.swapaxes: lambda a, axis1, axis2: _tensor(a).transpose(axis1, axis2),
-    np.moveaxis: lambda a, source, destination: _tensor(a).movedim(source, destination),
+    np.moveaxis: lambda a, source, destination: _moveaxis(_tensor(a), source, destination),
     np.matmul: lambda a, b: _tensor(a) @ _tensor(b),
     np.concatenate: lambda arrays, axis=0: _functional().cat([_tensor(a) for a in arrays], dim=axis),
     np.stack: lambda arrays, axis=0: _functional().stack([_tensor(a) for a in arrays], dim=axis),
     np.clip: lambda a, a_min=None, a_max=None: _tensor(a).clamp(a_min, a_max),
+    np.split: lambda a, indices, axis=0: _split(_tensor(a), indices, axis),
+    np.triu: lambda a, k=0: _tensor(a).triu(k),
+    np.tril: lambda a, k=0: _tensor(a).tril(k),
 }
+
+
+def _split(t, boundaries, axis):
+    """np.split at the given boundaries, as Tensor slices."""
+    edges = [0, *boundaries, t.shape[axis]]
+    lead = (slice(None),) * (axis % t.ndim)
+    return [t[lead + (slice(start, stop),)] for start, stop in zip(edges, edges[1:])]
+
+
+def _moveaxis(t, source, destination):
+    order = [d for d in range(t.ndim) if d != source % t.ndim]
+    order.insert(destination % t.ndim, source % t.ndim)
+    return t.permute(*order)
 
 
 def _unrecorded(name, result):
@@ -171,7 +193,7 @@ def array_ufunc(tensor, ufunc, method, *inputs, **kwargs):
         if apply is not None:
             return apply(*inputs)
         result = getattr(ufunc, method)(*_arrays(inputs), **{k: _arrays(v) for k, v in kwargs.items()})
-        return _unrecorded(ufunc.__name__, result)
+        return result if ufunc in CONSTANT_UFUNCS else _unrecorded(ufunc.__name__, result)
     return getattr(ufunc, method)(*_arrays(inputs), **{k: _arrays(v) for k, v in kwargs.items()})
 
 

@@ -19,10 +19,18 @@ Tensor arguments reach forward as numpy arrays; other arguments (numbers,
 dims, shapes) arrive unchanged, and backward returns None for them.
 `ctx.needs_input_grad[i]` says whether input i needs a gradient at all.
 Gradients are summed back over broadcast dimensions by the engine.
+
+backward(create_graph=True) runs the same backward on Tensors, so that it is recorded and can be
+differentiated again: numpy operators and functions in a formula (`grad * x`, `np.exp(x)`,
+`np.where(...)`, `g.sum(axis=...)`) then act on Tensors. A gradient that is itself an op (the
+scatter behind indexing, a cast) is written `run(OtherOp, ...)`. Values that forward keeps as ctx
+attributes (ctx.mask = ...) are constants to that second pass; values that depend on the inputs must
+be saved with save_for_backward (the inputs or the output themselves). A Function whose backward
+cannot be differentiated sets `once_differentiable = True`, and create_graph=True then refuses it.
 """
 from microtorch import _engine
 
-__all__ = ["Function"]
+__all__ = ["Function", "run"]
 
 _apply = _engine.apply
 
@@ -42,3 +50,14 @@ class Function:
     def apply(cls, *args):
         """Run the op on tensors (and plain values) and record it for backward."""
         return _apply(cls, *args)
+
+
+def run(fn, *args):
+    """fn applied to args, in a backward formula that is itself an op (indexing's scatter, a cast).
+
+    When an argument is a Tensor (a create_graph backward) the op is recorded; on plain arrays
+    (a plain backward) fn's forward runs directly, with a scratch ctx.
+    """
+    if any(isinstance(a, _engine.TensorBase) for a in args):
+        return _apply(fn, *args)
+    return fn.forward(_engine.Context(), *args)

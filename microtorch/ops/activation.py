@@ -6,13 +6,20 @@ import numpy as np
 from microtorch.autograd.function import Function
 
 try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
-    from scipy.special import erf as _erf
+    from scipy.special import erf as _erf_of_array
 except ImportError:  # pragma: no cover - scipy is optional
-    _erf = np.vectorize(math.erf, otypes=[np.float64])
+    _erf_of_array = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _erf(x):
+    """The error function of an array, or of a Tensor in a create_graph backward (the recorded op)."""
+    return _erf_of_array(x) if isinstance(x, np.ndarray) else x.erf()
 
 
 def _sigmoid(x):
     """1 / (1 + exp(-x)), taking exp of non-positive numbers only, so that large |x| cannot overflow."""
+    if not isinstance(x, np.ndarray):   # a Tensor, in a create_graph backward: the recorded op
+        return x.sigmoid()
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -111,28 +118,29 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         scaled = x * beta
-        ctx.save_for_backward(scaled)
-        ctx.threshold = threshold
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
         # log1p(exp(-|s|)) + max(s, 0) cannot overflow
         soft = (np.log1p(np.exp(-np.abs(scaled))) + np.maximum(scaled, 0)) / beta
         return np.where(scaled > threshold, x, soft)
 
     @staticmethod
     def backward(ctx, grad):
-        (scaled,) = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        scaled = x * ctx.beta
         return np.where(scaled > ctx.threshold, grad, grad * _sigmoid(scaled)), None, None
 
 
 class SiLU(Function):
     @staticmethod
     def forward(ctx, x):
-        sigmoid = _sigmoid(x)
-        ctx.save_for_backward(x, sigmoid)
-        return x * sigmoid
+        ctx.save_for_backward(x)
+        return x * _sigmoid(x)
 
     @staticmethod
     def backward(ctx, grad):
-        x, sigmoid = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        sigmoid = _sigmoid(x)
         return grad * sigmoid * (1 + x * (1 - sigmoid))
 
 

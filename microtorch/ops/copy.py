@@ -1,5 +1,5 @@
 """Copies: clone (the same values) and cast (another dtype). The gradient passes through unchanged."""
-from microtorch.autograd.function import Function
+from microtorch.autograd.function import Function, run
 
 
 class _Clone(Function):
@@ -20,4 +20,4 @@ class _Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.astype(ctx.dtype), None
+        return run(_Cast, grad, ctx.dtype), None

@@ -6,11 +6,10 @@ class Dropout(Function):
     @staticmethod
     def forward(ctx, x, p, rng):
         # inverted dropout: scale the kept units so evaluation needs no rescaling
-        mask = (rng.random(x.shape) >= p).astype(x.dtype) / (1 - p)
-        ctx.save_for_backward(mask)
-        return x * mask
+        # kept as a ctx attribute, not saved: the mask is a constant, also to a create_graph backward
+        ctx.mask = (rng.random(x.shape) >= p).astype(x.dtype) / (1 - p)
+        return x * ctx.mask
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return grad * mask, None, None
+        return grad * ctx.mask, None, None

@@ -2,15 +2,39 @@
 gradient back to the position it was read from (adding where a position was read twice)."""
 import numpy as np
 
-from microtorch.autograd.function import Function
+from microtorch.autograd.function import Function, run
+
+
+class ScatterAdd(Function):
+    """Zeros of shape with values added at index: the gradient of reading x[index], where positions
+    read more than once get the sum of their gradients. Its own gradient reads index again."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=values.dtype)
+        if _is_basic_index(index):
+            out[index] = values
+        else:
+            np.add.at(out, index, values)  # repeated indices add up
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return run(GetItem, grad, ctx.index), None, None
 
 
 def _scatter_add(shape, index, grad):
-    """Zeros of shape with grad added at index: the gradient of reading x[index], where
-    positions read more than once get the sum of their gradients."""
-    grad_x = np.zeros(shape, dtype=grad.dtype)
-    np.add.at(grad_x, index, grad)
-    return grad_x
+    """ScatterAdd, run or recorded (see autograd.function.run)."""
+    return run(ScatterAdd, grad, shape, index)
+
+
+def _along_dim(index, dim):
+    """The numpy index that reads x[i][index[i][j][k]][k] (for dim 1) from x: torch.gather's
+    (index may be smaller than x in the other dims: only that corner of x is read)."""
+    grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grid[dim] = index
+    return tuple(grid)
 
 
 def _is_basic_index(index):
@@ -27,17 +51,12 @@ def _is_basic_index(index):
 class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic_index(ctx.index):
-            grad_x[ctx.index] = grad
-        else:
-            np.add.at(grad_x, ctx.index, grad)  # repeated indices add up
-        return grad_x, None
+        return _scatter_add(ctx.shape, ctx.index, grad), None
 
 
 class SetItem(Function):
@@ -68,10 +87,7 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        # index may be smaller than x in the other dims: only that corner of x is read
-        grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
-        grid[dim] = index
-        ctx.shape, ctx.grid = x.shape, tuple(grid)
+        ctx.shape, ctx.grid = x.shape, _along_dim(index, dim)
         return x[ctx.grid]
 
     @staticmethod
@@ -87,10 +103,8 @@ class IndexSelect(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
-        # moveaxis gives views, so adding into them fills grad_x
-        np.add.at(np.moveaxis(grad_x, ctx.dim, 0), ctx.index, np.moveaxis(grad, ctx.dim, 0))
-        return grad_x, None, None
+        # np.take(x, index, axis=dim) reads x[:, ..., index] (dim slices first)
+        return _scatter_add(ctx.shape, (slice(None),) * ctx.dim + (ctx.index,), grad), None, None
 
 
 class Triangle(Function):

@@ -27,7 +27,8 @@ class MatMul(Function):
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if need_b:
-            if a2.ndim == 2 and b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+            if (a2.ndim == 2 and b.ndim == 2 and isinstance(b, np.ndarray)
+                    and b.flags.f_contiguous and not b.flags.c_contiguous):
                 # b is a transposed view (x @ w.T in Linear): computing its gradient the same way round
                 # leaves w's gradient contiguous, so the optimizer's update runs at full speed.
                 grad_b = (grad.T @ a2).T

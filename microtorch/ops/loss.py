@@ -16,15 +16,16 @@ def _reduce(loss, reduction):
 class MSELoss(Function):
     @staticmethod
     def forward(ctx, prediction, target, reduction):
-        diff = prediction - target
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(prediction, target)
         ctx.reduction = reduction
+        diff = prediction - target
         return _reduce(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
-        scale = 2 / diff.size if ctx.reduction == "mean" else 2
+        prediction, target = ctx.saved_tensors
+        diff = prediction - target
+        scale = 2 / np.size(diff) if ctx.reduction == "mean" else 2
         grad_prediction = (grad * scale) * diff
         need_prediction, need_target, _ = ctx.needs_input_grad
         return (grad_prediction if need_prediction else None,

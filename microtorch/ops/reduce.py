@@ -2,6 +2,7 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
+from microtorch.ops.index import _along_dim, _scatter_add
 
 
 def _expand_reduced(grad, shape, dim, keepdim):
@@ -43,27 +44,22 @@ class Max(Function):
     def forward(ctx, x, dim, keepdim):
         if x.size == 0:
             raise RuntimeError(f"max: cannot reduce an empty tensor of shape {x.shape}")
-        ctx.save_for_backward(x)
-        ctx.dim, ctx.keepdim = dim, keepdim
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         if isinstance(dim, int):
-            ctx.index = np.expand_dims(np.argmax(x, axis=dim), dim)
-            out = np.take_along_axis(x, ctx.index, axis=dim)
+            index = np.expand_dims(np.argmax(x, axis=dim), dim)
+            ctx.where = _along_dim(index, dim)   # where each maximum was read from
+            out = x[ctx.where]
             return out if keepdim else np.squeeze(out, dim)
-        out = x.max(axis=dim, keepdims=keepdim)
-        ctx.out = out
-        return out
+        out = x.max(axis=dim, keepdims=True)
+        ctx.ties = x == out   # the gradient is shared between ties
+        return out if keepdim else np.squeeze(out, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        if isinstance(ctx.dim, int):
-            grad_x = np.zeros_like(x, dtype=grad.dtype)
-            g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
-            np.put_along_axis(grad_x, ctx.index, g, axis=ctx.dim)
-            return grad_x, None, None
-        out = ctx.out if ctx.keepdim or ctx.dim is None else np.expand_dims(ctx.out, ctx.dim)
         g = grad if ctx.keepdim or ctx.dim is None else np.expand_dims(grad, ctx.dim)
-        ties = x == out
+        if isinstance(ctx.dim, int):
+            return _scatter_add(ctx.shape, ctx.where, g), None, None
+        ties = ctx.ties
         return ties * (g / ties.sum(axis=ctx.dim, keepdims=True)), None, None
 
 
@@ -75,14 +71,15 @@ class Var(Function):
         mean = x.mean(axis=dim, keepdims=True)
         centered = x - mean
         count = x.size // max(mean.size, 1)
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(axis=dim, keepdims=keepdim) / ctx.divisor
 
     @staticmethod
     def backward(ctx, grad):
-        (centered,) = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         if ctx.dim is not None and not ctx.keepdim:
             grad = np.expand_dims(grad, ctx.dim)
         with np.errstate(divide="ignore", invalid="ignore"):

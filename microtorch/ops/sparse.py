@@ -1,4 +1,5 @@
 """Embedding: rows of a weight matrix picked by integer indices."""
+import numpy as np
 
 from microtorch.autograd.function import Function
 from microtorch.ops.index import _scatter_add
@@ -14,7 +15,7 @@ class Embedding(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_weight = _scatter_add(ctx.shape, ctx.indices.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        grad_weight = _scatter_add(ctx.shape, ctx.indices, grad)
         if ctx.padding_idx is not None:
-            grad_weight[ctx.padding_idx] = 0  # the padding row never learns
+            grad_weight = grad_weight * (np.arange(ctx.shape[0]) != ctx.padding_idx)[:, None]  # never learns
         return grad_weight, None, None
