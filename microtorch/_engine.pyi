@@ -103,6 +103,9 @@ def run_backward(
 ) -> list[Any] | None:
     """Backpropagate gradients (one per root) through the roots' graph; with inputs, deliver only to them."""
 
+def graph_backward_op() -> str | None:
+    """The name of the op whose backward a create_graph pass is running in this thread, or None."""
+
 def grad_of(t: TensorBase) -> Any:
     """t.grad as a Tensor: the one a create_graph backward recorded, if it is still current."""
 

@@ -6,8 +6,10 @@ these two hooks (numpy's `__array_ufunc__` and `__array_function__` protocols) s
 to the recorded Tensor op, so the gradient is itself a graph that can be differentiated again.
 
 The rule: when an argument is a Tensor that requires grad and grad mode is on, a numpy call is
-recorded as the matching Tensor op (and one with no match raises a TypeError naming it). Otherwise
-numpy computes on the arrays and returns an array, as it always did.
+recorded as the matching Tensor op; one with no match raises a TypeError naming it, unless it only
+inspects (np.shape) or is piecewise constant (np.sign). Otherwise numpy computes on the arrays and
+returns an array, as it always did. (`array + tensor` always goes to the Tensor's operator, as it
+did before Tensor took part in numpy's protocols.)
 """
 import importlib
 
@@ -172,14 +174,14 @@ def _moveaxis(t, source, destination):
     return t.permute(*order)
 
 
-def _unrecorded(name, result):
-    """The result of a numpy call with no recorded op: fine when it carries no gradient (shapes, bools,
-    integers); a float result would silently lose the gradient, so it is refused."""
-    for value in (result if isinstance(result, tuple) else (result,)):
-        if isinstance(value, (np.ndarray, np.floating, np.complexfloating)) and np.asarray(value).dtype.kind in "fc":
-            raise TypeError(f"numpy's {name} has no recorded microtorch op, so it cannot be applied to a Tensor "
-                            "that requires grad; use the matching microtorch function instead")
-    return result
+# numpy functions that only inspect (shapes, dtypes), so they are fine on Tensors that require grad
+INSPECTION = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.may_share_memory,
+              np.shares_memory, np.broadcast_shapes, np.can_cast, np.min_scalar_type}
+
+
+def _refuse(name):
+    return TypeError(f"numpy's {name} has no recorded microtorch op, so it cannot be applied to a Tensor that "
+                     "requires grad (the gradient would be lost); use the matching microtorch function instead")
 
 
 def array_ufunc(tensor, ufunc, method, *inputs, **kwargs):
@@ -188,13 +190,14 @@ def array_ufunc(tensor, ufunc, method, *inputs, **kwargs):
         return NotImplemented   # numpy cannot write into a Tensor's storage through out=
     if method == "__call__" and ufunc in OPERATORS and len(inputs) == 2 and not kwargs:
         return _operator(ufunc, *inputs)
+    arrays = [_arrays(a) for a in inputs]
     if _records(inputs):
         apply = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
         if apply is not None:
             return apply(*inputs)
-        result = getattr(ufunc, method)(*_arrays(inputs), **{k: _arrays(v) for k, v in kwargs.items()})
-        return result if ufunc in CONSTANT_UFUNCS else _unrecorded(ufunc.__name__, result)
-    return getattr(ufunc, method)(*_arrays(inputs), **{k: _arrays(v) for k, v in kwargs.items()})
+        if ufunc not in CONSTANT_UFUNCS or "out" in kwargs:
+            raise _refuse(f"{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+    return getattr(ufunc, method)(*arrays, **{k: _arrays(v) for k, v in kwargs.items()})
 
 
 def array_function(tensor, func, types, args, kwargs):
@@ -203,5 +206,6 @@ def array_function(tensor, func, types, args, kwargs):
         apply = FUNCTIONS.get(func)
         if apply is not None:
             return apply(*args, **kwargs)
-        return _unrecorded(func.__name__, func(*_arrays(args), **{k: _arrays(v) for k, v in kwargs.items()}))
+        if func not in INSPECTION:
+            raise _refuse(func.__name__)
     return func(*_arrays(args), **{k: _arrays(v) for k, v in kwargs.items()})

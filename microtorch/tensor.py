@@ -38,7 +38,7 @@ def _array_of(data, dtype=None):
             raise ValueError(f"tensor(): could not build a tensor from {_describe(data)}: {error}") from None
         if array.dtype == object or array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): could not build a numeric tensor from {_describe(data)}")
-        if array.dtype == np.float64 and not isinstance(data, np.generic):
+        if array.dtype == np.float64 and not isinstance(data, np.generic) and dtype is None:
             array = array.astype(np.float32)  # Python floats default to float32, as in torch
     else:
         raise TypeError(f"tensor(): expected a number, a (nested) list, a numpy array or a Tensor, "
@@ -130,6 +130,11 @@ class Tensor(_engine.TensorBase):
     __array_function__ = _numpy_protocol.array_function
 
     def __array__(self, dtype=None, copy=None):
+        if self.requires_grad and _engine.graph_backward_op() is not None:
+            raise TypeError(f"{_engine.graph_backward_op()}: its backward turned a Tensor that requires grad into a "
+                            "numpy array, which would cut the gradient from the graph (backward with "
+                            "create_graph=True); write the backward with numpy functions that Tensors record, or "
+                            "autograd.function.run")
         return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def __iter__(self):

@@ -142,3 +142,168 @@ def test_second_derivative_matches_torch(name):
             assert a is not None, f"{name}: {kind} derivative of input {i} is missing"
             np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), rtol=1e-9, atol=1e-12,
                                        err_msg=f"{name}: {kind} derivative of input {i}")
+
+
+# ---------------------------------------------------------------- gradgradcheck
+
+@pytest.mark.parametrize("name", ["mul", "div", "matmul batched", "tanh", "softmax", "log_softmax", "gather",
+                                  "conv2d", "layer_norm", "cross_entropy", "max_pool2d", "silu"])
+def test_gradgradcheck_passes_on_library_ops(name):
+    fn, shapes, domain = OPS[name]
+    inputs = [mt.tensor(_values(shape, domain), dtype=mt.float64, requires_grad=True) for shape in shapes]
+    assert mt.autograd.gradgradcheck(lambda *xs: fn(mt, F, *xs), inputs)
+
+
+class _DetachingCube(mt.Function):
+    """x ** 3 whose backward reads x through np.asarray, which cuts it from the graph: the first
+    derivative is right, the second is not."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * np.asarray(x) ** 2
+
+
+def test_a_backward_that_cuts_the_graph_is_refused_not_wrong():
+    x = mt.tensor([0.5, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(_DetachingCube.apply, (x,))
+    with pytest.raises(TypeError, match="_DetachingCube: its backward turned a Tensor that requires grad into a numpy"):
+        mt.autograd.gradgradcheck(_DetachingCube.apply, (x,))
+
+
+class _WrongSecondDerivative(mt.Function):
+    """x ** 3 whose backward is right in value but says the slope 3 x^2 is 3 x * (its value at the start)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        ctx.start = x.copy()   # a ctx attribute: a constant to the second pass
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * ctx.start
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative():
+    x = mt.tensor([0.5, -1.0, 2.0], dtype=mt.float64, requires_grad=True)
+    assert not mt.autograd.gradgradcheck(_WrongSecondDerivative.apply, (x,), raise_exception=False)
+    with pytest.raises(mt.autograd.GradcheckError, match="disagrees with finite differences"):
+        mt.autograd.gradgradcheck(_WrongSecondDerivative.apply, (x,))
+
+
+# ---------------------------------------------------------------- autograd.grad and backward's options
+
+def test_grad_leaves_dot_grad_alone_and_matches_torch():
+    for L in (mt, torch):
+        x = L.tensor([1.0, 2.0], dtype=L.float64, requires_grad=True)
+        (g,) = L.autograd.grad((x ** 3).sum(), x)
+        assert x.grad is None
+        np.testing.assert_allclose(np.asarray(g), [3.0, 12.0])
+
+
+def test_third_derivative():
+    results = []
+    for L in (mt, torch):
+        x = L.tensor([0.3, -1.2], dtype=L.float64, requires_grad=True)
+        (g1,) = L.autograd.grad((x.tanh() * x).sum(), x, create_graph=True)
+        (g2,) = L.autograd.grad(g1.sum(), x, create_graph=True)
+        (g3,) = L.autograd.grad(g2.sum(), x)
+        results.append(np.asarray(g3.detach()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_backward_create_graph_gives_grad_with_a_graph():
+    results = []
+    for L in (mt, torch):
+        x = L.tensor([0.3, -1.2, 2.0], dtype=L.float64, requires_grad=True)
+        (x.sin() if hasattr(x, "sin") and L is torch else x.tanh()).sum().backward(create_graph=True)
+        assert x.grad.requires_grad
+        first = x.grad
+        x.grad = None
+        (first * first).sum().backward()
+        results.append(np.asarray(x.grad))
+    assert results[0].shape == (3,)
+
+
+def test_backward_inputs_accumulates_only_into_them():
+    for L in (mt, torch):
+        a = L.tensor([1.0, 2.0], requires_grad=True)
+        b = L.tensor([3.0, 4.0], requires_grad=True)
+        (a * b).sum().backward(inputs=[a])
+        assert b.grad is None
+        np.testing.assert_allclose(np.asarray(a.grad), [3.0, 4.0])
+
+
+def test_grad_errors_follow_torch():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = mt.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        mt.autograd.grad((x * 2).sum(), [x, y])
+    assert mt.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)[1] is None
+    np.testing.assert_array_equal(np.asarray(mt.autograd.grad((x * 2).sum(), [x, y], materialize_grads=True)[1]), 0)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        mt.autograd.grad(x * 2, x)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mt.autograd.grad((x * 2).sum(), mt.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        mt.autograd.grad(mt.tensor([1.0]).sum(), x)
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        (x * 2).sum().backward(inputs=[])
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    mt.autograd.grad(y, x)   # retain_graph defaults to create_graph, False here
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        mt.autograd.grad(y, x)
+
+
+def test_retain_graph_defaults_to_create_graph():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    mt.autograd.grad(y, x, create_graph=True)
+    mt.autograd.grad(y, x)   # the graph was kept
+
+
+def test_an_op_that_saves_a_forward_intermediate_refuses_create_graph():
+    class SavesIntermediate(mt.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = np.tanh(x)
+            ctx.save_for_backward(1 - out * out)   # made inside forward: a constant to the graph
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            (slope,) = ctx.saved_tensors
+            return grad * slope
+
+    x = mt.tensor([0.5, 1.0], dtype=mt.float64, requires_grad=True)
+    mt.autograd.grad(SavesIntermediate.apply(x).sum(), x)   # first order is fine
+    with pytest.raises(RuntimeError, match="SavesIntermediate: its backward uses a value computed inside forward"):
+        mt.autograd.grad(SavesIntermediate.apply(x).sum(), x, create_graph=True)
+
+
+def test_once_differentiable_ops_refuse_create_graph():
+    class Once(mt.Function):
+        once_differentiable = True
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = mt.tensor([0.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match="Once: its backward is not differentiable"):
+        mt.autograd.grad(Once.apply(x).sum(), x, create_graph=True)

@@ -1053,15 +1053,39 @@ cdef tuple _saved_for_graph(Context node):
     return tuple(items)
 
 
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #define MICROTORCH_GRAPH_TLS __declspec(thread)
+    #else
+    #define MICROTORCH_GRAPH_TLS __thread
+    #endif
+    static MICROTORCH_GRAPH_TLS PyObject *microtorch_graph_node = NULL;  /* borrowed */
+    """
+    PyObject *microtorch_graph_node   # the node whose backward a create_graph pass runs, in this thread
+
+
+def graph_backward_op():
+    """The name of the op whose backward a create_graph pass is running in this thread, or None.
+
+    Tensor.__array__ reads it: turning a Tensor that requires grad into an array there would cut
+    the gradient from the graph without a word, so it raises instead."""
+    return None if microtorch_graph_node == NULL else (<Context>microtorch_graph_node).name
+
+
 cdef object _graph_backward(Context node, object grad):
     # Run node's backward on Tensors, recording it.
     if getattr(node.fn, "once_differentiable", False):
         raise RuntimeError(
             f"{node.name}: its backward is not differentiable, so create_graph=True cannot pass through it")
     node.graph_saved = _saved_for_graph(node) if node.saved is not None else None
+    cdef PyObject *outer = microtorch_graph_node   # a backward may run another backward (nested)
+    global microtorch_graph_node
+    microtorch_graph_node = <PyObject*>node
     try:
         return node.backward(node, _as_graph_tensor(grad))
     finally:
+        microtorch_graph_node = outer
         node.graph_saved = None
 
 

@@ -6,10 +6,10 @@ from microtorch import _engine
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from microtorch.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from microtorch.autograd.function import Function
-from microtorch.autograd.gradcheck import GradcheckError, gradcheck
+from microtorch.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "GradcheckError", "grad"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "grad", "functional"]
 
 
 def _as_tuple(value):
@@ -120,3 +120,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = _make(np.array(g, copy=True))   # a plain backward's gradient may share memory with others
         results.append(g)
     return tuple(results)
+
+
+from microtorch.autograd import functional  # noqa: E402  (it builds on grad, defined above)

@@ -19,10 +19,10 @@ fn would make the differences noise): a float32 output is an error.
 import numpy as np
 
 from microtorch import _engine
-from microtorch._grad_mode import no_grad
+from microtorch._grad_mode import enable_grad, no_grad
 from microtorch._scalar import Var
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -79,6 +79,53 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 
 
 # ---------------------------------------------------------------- inputs and outputs
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check fn's second derivatives: gradcheck of the first derivatives, as torch.autograd.gradgradcheck.
+
+    The first derivatives are the vector-Jacobian products of fn's outputs with grad_outputs,
+    computed by backward(create_graph=True); gradcheck then compares their gradients (with
+    respect to the inputs and to grad_outputs) with finite differences.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs, returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or sequence
+        The inputs that require grad are checked; float64 copies are used.
+    grad_outputs : Tensor or sequence of Tensor, optional
+        One per output; random (seeded) float64 tensors that require grad when None.
+    eps, atol, rtol, raise_exception
+        As gradcheck.
+
+    Returns
+    -------
+    bool
+        True, or False / GradcheckError on a mismatch.
+    """
+    from microtorch.autograd import grad   # autograd's grad builds on this package: import at call time
+    inputs = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    if any(isinstance(value, Var) for value in inputs):
+        raise TypeError("gradgradcheck: scalar Vars have no second derivatives; use Tensors")
+    copies = [_float64_copy(value) for value in inputs]
+    outputs = _outputs(fn(*copies))
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [_engine.make_tensor(rng.standard_normal(out.shape), requires_grad=True) for out in outputs]
+    else:
+        grad_outputs = [_float64_copy(g) for g in (grad_outputs if isinstance(grad_outputs, (tuple, list))
+                                                   else [grad_outputs])]
+    count = len(copies)
+
+    def first_derivatives(*args):
+        xs, vs = args[:count], args[count:]
+        wrt = [x for x in xs if _is_differentiable(x) and x.requires_grad]
+        with enable_grad():   # gradcheck evaluates its function under no_grad for the finite differences
+            grads = grad(_outputs(fn(*xs)), wrt, vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, copies + grad_outputs, eps, atol, rtol, raise_exception)
+
 
 def _is_differentiable(value):
     return isinstance(value, (_engine.TensorBase, Var))

@@ -75,8 +75,7 @@ class SetItem(Function):
         need_x, _, need_value = ctx.needs_input_grad
         grad_x = grad_value = None
         if need_x:
-            grad_x = grad.copy()
-            grad_x[ctx.index] = 0
+            grad_x = run(SetItem, grad, ctx.index, 0)   # nothing flows to the overwritten places
         if need_value:
             grad_value = grad[ctx.index]
         return grad_x, None, grad_value
