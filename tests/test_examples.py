@@ -157,3 +157,18 @@ def test_mnist_says_which_files_are_missing(tmp_path, digits_as_idx):
     assert "train-images-idx3-ubyte, t10k-images-idx3-ubyte." in message
     assert "never downloads" in message and "gzipped (.gz)" in message
     assert "Traceback" not in message
+
+
+def test_pinn_quick(tmp_path):
+    result = run("pinn.py", "--quick", "--plot", tmp_path / "pinn.png")
+    error = float(re.search(r"relative L2 error against the exact solution: (\S+)", result.stdout).group(1))
+    assert error < 0.1   # 300 steps already get within a few percent (3.3e-2 measured); the full run 1e-4
+    assert is_png(tmp_path / "pinn.png")
+
+
+def test_gradient_penalty_quick(tmp_path):
+    result = run("gradient_penalty.py", "--quick", "--plot", tmp_path / "wgan.png")
+    slopes = [float(s) for s in re.findall(r"mean \|grad critic\| (\S+)", result.stdout)]
+    assert len(slopes) >= 3 and all(np.isfinite(slopes))
+    assert re.search(r"modes covered: \d of 8", result.stdout)
+    assert is_png(tmp_path / "wgan.png")
