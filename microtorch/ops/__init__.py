@@ -12,7 +12,7 @@ One file per family; an op's gradient is in the file of its family:
     dropout        dropout
     conv           conv2d (conv1d is a conv2d of height 1)
     pooling        max_pool2d, max_unpool2d, avg_pool2d
-    normalization  the normalisation behind batch_norm and layer_norm
+    normalization  the normalisation behind batch, layer, group, instance and RMS norm
     sparse         embedding
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
 
