@@ -323,14 +323,19 @@ def _check_reduction(op, reduction):
 
 
 def _class_targets(op, input, target, ignore_index):
-    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored."""
+    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored (torch's errors)."""
     array = _as_array(target)
     expected = (input.shape[0],) + input.shape[2:]
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: targets must be integer class indices of shape {expected}, got dtype {array.dtype} "
-                        "(convert with .long())")
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {array.dtype}: targets must be "
+                           f"integer class indices of shape {expected} (convert with .long())")
+    if array.shape[:1] != expected[:1]:
+        raise ValueError(f"{op}: expected input batch_size ({expected[0]}) to match target batch_size "
+                         f"({array.shape[0] if array.ndim else 'none, a 0-d target'}); expected targets of shape "
+                         f"{expected} for input {input.shape}, got {array.shape}")
     if array.shape != expected:
-        raise RuntimeError(f"{op}: expected targets of shape {expected} for input {input.shape}, got {array.shape}")
+        raise RuntimeError(f"{op}: expected target size {list(expected)}, got {list(array.shape)} "
+                           f"(input shape {input.shape})")
     classes = input.shape[1]
     bad = _out_of_range(array, classes, ignore=ignore_index)
     if bad is not None:
@@ -344,7 +349,8 @@ def _class_weight(op, weight, input):
         return None
     array = _as_array(weight)
     if array.shape != (input.shape[1],):
-        raise RuntimeError(f"{op}: weight must have one entry per class, shape ({input.shape[1]},), got {array.shape}")
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {input.shape[1]} classes or no "
+                           f"classes but got weight tensor of shape: {list(array.shape)}")
     return array.astype(input.dtype)
 
 
