@@ -2,14 +2,14 @@
 
     module.py, parameter.py, container.py   Module, Parameter, Sequential / ModuleList / ModuleDict
     linear.py, activation.py, dropout.py    Linear, Identity, the activations, Dropout
-    conv.py, pooling.py, flatten.py         Conv1d/2d, MaxPool2d / MaxUnpool2d / AvgPool2d, Flatten
+    conv.py, pooling.py, flatten.py         Conv1d/2d, ConvTranspose1d/2d, MaxPool2d / MaxUnpool2d / AvgPool2d, Flatten
     normalization.py, sparse.py, loss.py    Batch/InstanceNorm, Layer/Group/RMSNorm, Embedding, the losses
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
 from microtorch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from microtorch.nn.container import ModuleDict, ModuleList, Sequential
-from microtorch.nn.conv import Conv1d, Conv2d
+from microtorch.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from microtorch.nn.dropout import Dropout
 from microtorch.nn.flatten import Flatten
 from microtorch.nn.functional import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
@@ -26,7 +26,8 @@ from microtorch.nn.sparse import Embedding
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "LogSoftmax", "GELU", "LeakyReLU", "ELU",
-           "Softplus", "SiLU", "Dropout", "Conv1d", "Conv2d", "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "Flatten",
+           "Softplus", "SiLU", "Dropout", "Conv1d", "Conv2d", "ConvTranspose1d",
+           "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "Flatten",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
            "InstanceNorm1d", "InstanceNorm2d", "Embedding", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",

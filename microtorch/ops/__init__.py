@@ -10,7 +10,7 @@ One file per family; an op's gradient is in the file of its family:
     copy           clone, cast to another dtype
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
-    conv           conv2d (conv1d is a conv2d of height 1)
+    conv           conv2d, conv_transpose2d (the 1-d ones are 2-d of height 1)
     pooling        max_pool2d, max_unpool2d, avg_pool2d
     normalization  the normalisation behind batch, layer, group, instance and RMS norm
     sparse         embedding
@@ -24,7 +24,7 @@ Conventions (see microtorch.autograd.Function):
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from microtorch.ops.arithmetic import Abs, Add, Clamp, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sqrt, Sub, Where
-from microtorch.ops.conv import Conv2d
+from microtorch.ops.conv import Conv2d, ConvTranspose2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, SetItem, Triangle

@@ -6,7 +6,7 @@ arguments (microtorch._checks) and names the problem before any op runs.
 """
 from microtorch.nn.functional.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax,
                                                  softplus, tanh)
-from microtorch.nn.functional.conv import conv1d, conv2d
+from microtorch.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from microtorch.nn.functional.dropout import dropout
 from microtorch.nn.functional.linear import linear
 from microtorch.nn.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
@@ -18,7 +18,7 @@ from microtorch.nn.functional.pooling import avg_pool2d, max_pool2d, max_unpool2
 from microtorch.nn.functional.sparse import embedding, one_hot
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_relu", "elu", "softplus", "silu",
-           "linear", "dropout", "conv1d", "conv2d", "max_pool2d", "max_unpool2d", "avg_pool2d", "batch_norm",
-           "layer_norm", "group_norm", "instance_norm", "rms_norm", "embedding", "one_hot", "mse_loss", "cross_entropy",
-           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
-           "smooth_l1_loss", "pad"]
+           "linear", "dropout", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d",
+           "max_unpool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
+           "embedding", "one_hot", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "pad"]
