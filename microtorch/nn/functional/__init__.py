@@ -14,11 +14,14 @@ from microtorch.nn.functional.loss import (binary_cross_entropy, binary_cross_en
 from microtorch.nn.functional.normalization import (batch_norm, group_norm, instance_norm, layer_norm,
                                                     rms_norm)
 from microtorch.nn.functional.padding import pad
-from microtorch.nn.functional.pooling import avg_pool2d, max_pool2d, max_unpool2d
+from microtorch.nn.functional.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                                              adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+                                              max_unpool2d)
 from microtorch.nn.functional.sparse import embedding, one_hot
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_relu", "elu", "softplus", "silu",
            "linear", "dropout", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d",
-           "max_unpool2d", "avg_pool2d", "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
-           "embedding", "one_hot", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "max_unpool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "instance_norm",
+           "rms_norm", "embedding", "one_hot", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "pad"]
