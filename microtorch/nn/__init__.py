@@ -4,6 +4,7 @@
     linear.py, activation.py, dropout.py    Linear, Identity, the activations, Dropout
     conv.py, pooling.py, flatten.py         Conv1d/2d, ConvTranspose1d/2d, Max/Avg/AdaptivePool1d/2d, Flatten
     normalization.py, sparse.py, loss.py    Batch/InstanceNorm, Layer/Group/RMSNorm, Embedding, the losses
+    upsampling.py, pixelshuffle.py          Upsample, PixelShuffle / PixelUnshuffle
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
@@ -21,15 +22,18 @@ from microtorch.nn.module import Module
 from microtorch.nn.normalization import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                                          LayerNorm, RMSNorm)
 from microtorch.nn.parameter import Parameter
+from microtorch.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from microtorch.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                                    AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d)
 from microtorch.nn.sparse import Embedding
+from microtorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "LogSoftmax", "GELU", "LeakyReLU", "ELU",
            "Softplus", "SiLU", "Dropout", "Conv1d", "Conv2d", "ConvTranspose1d",
            "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "MaxUnpool2d", "AvgPool1d", "AvgPool2d",
-           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Flatten",
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
            "InstanceNorm1d", "InstanceNorm2d", "Embedding", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",

@@ -11,7 +11,8 @@ One file per family; an op's gradient is in the file of its family:
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
     conv           conv2d, conv_transpose2d (the 1-d ones are 2-d of height 1)
-    pooling        max_pool2d, max_unpool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
+    pooling        max_pool2d, max_unpool2d, avg_pool2d, adaptive_max_pool2d; adaptive_avg_pool2d and
+                   interpolate, both a matrix per spatial dim (Resample2d)
     normalization  the normalisation behind batch, layer, group, instance and RMS norm
     sparse         embedding
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
@@ -32,7 +33,7 @@ from microtorch.ops.linalg import MatMul
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
-from microtorch.ops.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
+from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
 from microtorch.ops.reduce import Max, Mean, Sum, Var
 from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
 from microtorch.ops.sparse import Embedding

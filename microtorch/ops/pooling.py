@@ -91,27 +91,52 @@ def adaptive_bins(size, out_size):
     return (i * size) // out_size, -((-(i + 1) * size) // out_size)
 
 
-def _averaging_matrix(size, out_size, dtype):
-    """(out_size, size): row i averages bin i of the input."""
+def averaging_matrix(size, out_size, dtype):
+    """(out_size, size): row i averages adaptive bin i of the input."""
     starts, ends = adaptive_bins(size, out_size)
     positions = np.arange(size)
     inside = (positions >= starts[:, None]) & (positions < ends[:, None])
     return (inside / (ends - starts)[:, None]).astype(dtype)
 
 
-class AdaptiveAvgPool2d(Function):
-    """The mean of each adaptive bin: rows then columns, as the products A_h @ x @ A_w.T with averaging
-    matrices (bins of different sizes, overlapping or not, in two matmuls); the gradient is
-    A_h.T @ grad @ A_w."""
+def interpolation_matrix(size, out_size, mode, align_corners, scale, dtype):
+    """(out_size, size): row o reads output position o from the input, as torch.nn.functional.interpolate.
+
+    mode is "nearest", "nearest-exact" or "linear"; scale maps output to input coordinates (in / out,
+    or 1 / scale_factor when one was given), except with align_corners, where the corner pixels' centres
+    are aligned: (size - 1) / (out_size - 1).
+    """
+    out = np.arange(out_size)
+    matrix = np.zeros((out_size, size))
+    if mode in ("nearest", "nearest-exact"):
+        source = np.floor((out + (0.5 if mode == "nearest-exact" else 0.0)) * scale).astype(np.int64)
+        matrix[out, np.minimum(source, size - 1)] = 1
+        return matrix.astype(dtype)
+    if align_corners:
+        source = out * ((size - 1) / (out_size - 1) if out_size > 1 else 0.0)
+    else:
+        source = np.maximum((out + 0.5) * scale - 0.5, 0)
+    left = np.minimum(np.floor(source).astype(np.int64), size - 1)
+    right = np.minimum(left + 1, size - 1)
+    weight_right = source - left
+    np.add.at(matrix, (out, left), 1 - weight_right)
+    np.add.at(matrix, (out, right), weight_right)
+    return matrix.astype(dtype)
+
+
+class Resample2d(Function):
+    """rows @ x @ cols.T over the last two dims of x (N, C, H, W): each spatial dim mapped by its own matrix.
+    Adaptive average pooling (averaging matrices, bins of any sizes) and interpolation (nearest and linear
+    matrices) are such maps; the gradient is rows.T @ grad @ cols."""
 
     @staticmethod
-    def forward(ctx, x, out_size):
-        ctx.rows, ctx.cols = (_averaging_matrix(size, out, x.dtype) for size, out in zip(x.shape[2:], out_size))
-        return ctx.rows @ x @ ctx.cols.T
+    def forward(ctx, x, rows, cols):
+        ctx.rows, ctx.cols = rows, cols
+        return rows @ x @ cols.T
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.rows.T @ grad @ ctx.cols, None
+        return ctx.rows.T @ grad @ ctx.cols, None, None
 
 
 def _bin_positions(size, out_size):

@@ -5,7 +5,7 @@ from microtorch import ops
 from microtorch._checks import _out_of_range, _pair, _pool_args, _pool_pads, _window_args
 from microtorch._engine import apply as _apply
 from microtorch.ops.conv import _windows
-from microtorch.ops.pooling import adaptive_max_pool2d_indices, max_pool2d_indices
+from microtorch.ops.pooling import adaptive_max_pool2d_indices, averaging_matrix, max_pool2d_indices
 from microtorch.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -161,7 +161,8 @@ def adaptive_avg_pool2d(input, output_size):
         (N, C, OH, OW) or (C, OH, OW).
     """
     x, added, sizes = _adaptive_args("adaptive_avg_pool2d", input, output_size)
-    out = _apply(ops.AdaptiveAvgPool2d, x, sizes)
+    rows, cols = (averaging_matrix(size, out, x.dtype) for size, out in zip(x.shape[2:], sizes))
+    out = _apply(ops.Resample2d, x, rows, cols)
     return out.squeeze(0) if added else out
 
 
