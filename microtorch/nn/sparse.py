@@ -1,9 +1,9 @@
 """Embedding: a lookup table of learnable vectors."""
 import numpy as np
 
+from microtorch._checks import _check_padding_idx
 from microtorch.nn import functional as F
 from microtorch.nn import init
-from microtorch.nn.functional.sparse import _check_padding_idx
 from microtorch.nn.module import Module
 from microtorch.nn.parameter import Parameter
 from microtorch.tensor import Tensor

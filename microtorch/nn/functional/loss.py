@@ -1,6 +1,4 @@
 """Loss functions."""
-import numpy as np
-
 from microtorch import ops
 from microtorch._checks import (_as_array, _as_tensor, _batched_classes, _check_reduction, _class_targets,
                                 _class_weight, _constant, _input, _pointwise_target)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from microtorch import ops
+from microtorch._checks import _check_channel_vectors, _trailing_shape
 from microtorch._engine import apply as _apply
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
@@ -62,20 +63,6 @@ def _scale_and_shift(out, weight, bias):
     return out
 
 
-def _trailing_shape(op, input, normalized_shape, **vectors):
-    """normalized_shape as a tuple, checked against input's last dims and each given weight's shape."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
-        else tuple(normalized_shape)
-    if len(normalized_shape) > input.ndim or input.shape[input.ndim - len(normalized_shape):] != normalized_shape:
-        raise RuntimeError(f"{op}: given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*{', '.join(map(str, normalized_shape))}], but got input of size {input.shape}")
-    for name, t in vectors.items():
-        if t is not None and tuple(t.shape) != normalized_shape:
-            raise RuntimeError(f"{op}: expected {name} to be of same shape as normalized_shape, but got {name} of "
-                               f"shape {tuple(t.shape)} and normalized_shape = {list(normalized_shape)}")
-    return normalized_shape
-
-
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims, then scale by weight and shift by bias."""
     normalized_shape = _trailing_shape("layer_norm", input, normalized_shape, weight=weight, bias=bias)
@@ -86,14 +73,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         out = out + bias
     return out
-
-
-def _check_channel_vectors(op, input, **vectors):
-    """Each given per-channel vector (weight, bias, running stats) has shape (C,) for input (N, C, ...)."""
-    for name, t in vectors.items():
-        if t is not None and tuple(t.shape) != (input.shape[1],):
-            raise RuntimeError(f"{op}: expected {name} to be a vector of size equal to the number of channels in "
-                               f"input, but got {name} of shape {tuple(t.shape)} and input of shape {input.shape}")
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

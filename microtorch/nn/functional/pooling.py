@@ -2,7 +2,8 @@
 import numpy as np
 
 from microtorch import ops
-from microtorch._checks import _out_of_range, _pair, _pool_args, _pool_pads, _window_args
+from microtorch._checks import (_adaptive_args, _one, _out_of_range, _pair, _pool_args, _pool_pads, _window_args,
+                                _with_unit_height)
 from microtorch._engine import apply as _apply
 from microtorch.ops.conv import _windows
 from microtorch.ops.pooling import adaptive_max_pool2d_indices, averaging_matrix, max_pool2d_indices
@@ -83,22 +84,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 # ---------------------------------------------------------------- 1-d pooling: 2-d pooling over a height of 1
 
-def _with_unit_height(op, input):
-    """(N, C, L) or (C, L) as (N, C, 1, L) or (C, 1, L), for the 2-d pooling; torch's error for other inputs."""
-    if input.ndim not in (2, 3):
-        raise RuntimeError(f"{op}: expected 2 to 3 dimensions, (C, L) or (N, C, L), but got {input.ndim}-dimensional "
-                           f"tensor of shape {input.shape}")
-    return input.unsqueeze(-2)
-
-
-def _one(value, name, op):
-    """A 1-d pooling argument (an int or a 1-tuple) as an int."""
-    (value,) = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
-    if not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
-    return int(value)
-
-
 def _squeeze_height(out):
     """Undo _with_unit_height on a result, or on each of (values, indices)."""
     return tuple(t.squeeze(-2) for t in out) if isinstance(out, tuple) else out.squeeze(-2)
@@ -124,26 +109,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 # ---------------------------------------------------------------- adaptive pooling
-
-def _adaptive_args(op, input, output_size):
-    """The batched input (N, C, H, W), whether a batch dim was added, and the output size (None: the input's)."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"{op}(): expected 3D or 4D tensor, but got {list(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
-    if any(size == 0 for size in input.shape[-2:]):
-        raise RuntimeError(f"{op}(): expected input to have non-zero size for non-batch dimensions, but input has "
-                           f"sizes {list(input.shape)}")
-    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
-        else tuple(output_size)
-    if len(sizes) != 2:
-        raise RuntimeError(f"{op}: output_size must be 2 (an int or a pair), got {output_size!r}")
-    sizes = tuple(int(n) if n is not None else size for n, size in zip(sizes, input.shape[-2:]))
-    if min(sizes) < 0:
-        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received {sizes}")
-    x, added = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
-    return x, added, sizes
-
 
 def adaptive_avg_pool2d(input, output_size):
     """The mean over each of output_size bins per spatial dim, as torch.nn.functional.adaptive_avg_pool2d.

@@ -2,20 +2,11 @@
 import numpy as np
 
 from microtorch import ops
-from microtorch._checks import _as_array, _out_of_range
+from microtorch._checks import _as_array, _check_padding_idx, _out_of_range
 from microtorch._engine import apply as _apply
 from microtorch.tensor import Tensor
 
 __all__ = ["embedding", "one_hot"]
-
-
-def _check_padding_idx(op, padding_idx, rows):
-    """padding_idx within [-rows, rows), made non-negative; None stays None."""
-    if padding_idx is None:
-        return None
-    if not -rows <= padding_idx < rows:
-        raise ValueError(f"{op}: padding_idx must be within num_embeddings ({rows}), got {padding_idx}")
-    return padding_idx % rows
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from microtorch import ops
+from microtorch._checks import _per_dim
 from microtorch._engine import apply as _apply
 from microtorch.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from microtorch.ops.pooling import interpolation_matrix
@@ -11,17 +12,6 @@ from microtorch.ops.pooling import interpolation_matrix
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle"]
 
 _MODES = {"nearest": None, "nearest-exact": None, "linear": 3, "bilinear": 4, "area": None}
-
-
-def _per_dim(value, dims, name, input):
-    """size or scale_factor as one value per spatial dim, with torch's error when the count is wrong."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if len(values) != dims:
-        raise ValueError(f"interpolate: input and {name} must have the same number of spatial dimensions, but got "
-                         f"input with spatial dimensions of {list(input.shape[2:])} and {name} of "
-                         f"{'shape ' if name == 'scale_factor' else ''}{tuple(value)}. Please provide input tensor in "
-                         f"(N, C, d1, d2, ...,dK) format and {name} in (s1, s2, ...,sK) format.")
-    return values
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
