@@ -315,6 +315,86 @@ def _pool_args(op, input, kernel_size, stride, padding):
     return x, added, kernel, stride, padding
 
 
+def _with_unit_height(op, input):
+    """(N, C, L) or (C, L) as (N, C, 1, L) or (C, 1, L), for the 2-d pooling; torch's error for other inputs."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected 2 to 3 dimensions, (C, L) or (N, C, L), but got {input.ndim}-dimensional "
+                           f"tensor of shape {input.shape}")
+    return input.unsqueeze(-2)
+
+
+def _one(value, name, op):
+    """A 1-d pooling argument (an int or a 1-tuple) as an int."""
+    (value,) = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+    return int(value)
+
+
+def _adaptive_args(op, input, output_size):
+    """The batched input (N, C, H, W), whether a batch dim was added, and the output size (None: the input's)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}(): expected 3D or 4D tensor, but got {list(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    if any(size == 0 for size in input.shape[-2:]):
+        raise RuntimeError(f"{op}(): expected input to have non-zero size for non-batch dimensions, but input has "
+                           f"sizes {list(input.shape)}")
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError(f"{op}: output_size must be 2 (an int or a pair), got {output_size!r}")
+    sizes = tuple(int(n) if n is not None else size for n, size in zip(sizes, input.shape[-2:]))
+    if min(sizes) < 0:
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received {sizes}")
+    x, added = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    return x, added, sizes
+
+
+def _per_dim(value, dims, name, input):
+    """size or scale_factor as one value per spatial dim, with torch's error when the count is wrong."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if len(values) != dims:
+        raise ValueError(f"interpolate: input and {name} must have the same number of spatial dimensions, but got "
+                         f"input with spatial dimensions of {list(input.shape[2:])} and {name} of "
+                         f"{'shape ' if name == 'scale_factor' else ''}{tuple(value)}. Please provide input tensor in "
+                         f"(N, C, d1, d2, ...,dK) format and {name} in (s1, s2, ...,sK) format.")
+    return values
+
+
+# ---------------------------------------------------------------- normalisation and embedding
+
+def _check_channel_vectors(op, input, **vectors):
+    """Each given per-channel vector (weight, bias, running stats) has shape (C,) for input (N, C, ...)."""
+    for name, t in vectors.items():
+        if t is not None and tuple(t.shape) != (input.shape[1],):
+            raise RuntimeError(f"{op}: expected {name} to be a vector of size equal to the number of channels in "
+                               f"input, but got {name} of shape {tuple(t.shape)} and input of shape {input.shape}")
+
+
+def _trailing_shape(op, input, normalized_shape, **vectors):
+    """normalized_shape as a tuple, checked against input's last dims and each given weight's shape."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if len(normalized_shape) > input.ndim or input.shape[input.ndim - len(normalized_shape):] != normalized_shape:
+        raise RuntimeError(f"{op}: given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, normalized_shape))}], but got input of size {input.shape}")
+    for name, t in vectors.items():
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"{op}: expected {name} to be of same shape as normalized_shape, but got {name} of "
+                               f"shape {tuple(t.shape)} and normalized_shape = {list(normalized_shape)}")
+    return normalized_shape
+
+
+def _check_padding_idx(op, padding_idx, rows):
+    """padding_idx within [-rows, rows), made non-negative; None stays None."""
+    if padding_idx is None:
+        return None
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{op}: padding_idx must be within num_embeddings ({rows}), got {padding_idx}")
+    return padding_idx % rows
+
+
 # ---------------------------------------------------------------- losses: reductions and targets
 
 def _check_reduction(op, reduction):
@@ -323,14 +403,19 @@ def _check_reduction(op, reduction):
 
 
 def _class_targets(op, input, target, ignore_index):
-    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored."""
+    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored (torch's errors)."""
     array = _as_array(target)
     expected = (input.shape[0],) + input.shape[2:]
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: targets must be integer class indices of shape {expected}, got dtype {array.dtype} "
-                        "(convert with .long())")
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {array.dtype}: targets must be "
+                           f"integer class indices of shape {expected} (convert with .long())")
+    if array.shape[:1] != expected[:1]:
+        raise ValueError(f"{op}: expected input batch_size ({expected[0]}) to match target batch_size "
+                         f"({array.shape[0] if array.ndim else 'none, a 0-d target'}); expected targets of shape "
+                         f"{expected} for input {input.shape}, got {array.shape}")
     if array.shape != expected:
-        raise RuntimeError(f"{op}: expected targets of shape {expected} for input {input.shape}, got {array.shape}")
+        raise RuntimeError(f"{op}: expected target size {list(expected)}, got {list(array.shape)} "
+                           f"(input shape {input.shape})")
     classes = input.shape[1]
     bad = _out_of_range(array, classes, ignore=ignore_index)
     if bad is not None:
@@ -344,7 +429,8 @@ def _class_weight(op, weight, input):
         return None
     array = _as_array(weight)
     if array.shape != (input.shape[1],):
-        raise RuntimeError(f"{op}: weight must have one entry per class, shape ({input.shape[1]},), got {array.shape}")
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {input.shape[1]} classes or no "
+                           f"classes but got weight tensor of shape: {list(array.shape)}")
     return array.astype(input.dtype)
 
 

@@ -45,6 +45,13 @@ class LogSoftmax(Module):
 
 
 class GELU(Module):
+    """x * Phi(x), as torch.nn.GELU; approximate="tanh" uses the tanh approximation of the normal CDF Phi.
+
+    Shape
+    -----
+    Any input; output the same shape.
+    """
+
     def __init__(self, approximate="none"):
         super().__init__()
         self.approximate = approximate

@@ -10,9 +10,10 @@ One file per family; an op's gradient is in the file of its family:
     copy           clone, cast to another dtype
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
-    conv           conv2d (conv1d is a conv2d of height 1)
-    pooling        max_pool2d, max_unpool2d, avg_pool2d
-    normalization  the normalisation behind batch_norm and layer_norm
+    conv           conv2d, conv_transpose2d (the 1-d ones are 2-d of height 1)
+    pooling        max_pool2d, max_unpool2d, avg_pool2d, adaptive_max_pool2d; adaptive_avg_pool2d and
+                   interpolate, both a matrix per spatial dim (Resample2d)
+    normalization  the normalisation behind batch, layer, group, instance and RMS norm
     sparse         embedding
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
 
@@ -24,7 +25,7 @@ Conventions (see microtorch.autograd.Function):
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from microtorch.ops.arithmetic import Abs, Add, Clamp, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sqrt, Sub, Where
-from microtorch.ops.conv import Conv2d
+from microtorch.ops.conv import Conv2d, ConvTranspose2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, SetItem, Triangle
@@ -32,7 +33,7 @@ from microtorch.ops.linalg import MatMul
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
-from microtorch.ops.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
+from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
 from microtorch.ops.reduce import Max, Mean, Sum, Var
 from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
 from microtorch.ops.sparse import Embedding

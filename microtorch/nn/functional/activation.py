@@ -28,9 +28,22 @@ def log_softmax(input, dim=-1):
 
 
 def gelu(input, approximate="none"):
-    """x * Phi(x), the normal CDF exactly ("none") or by its tanh approximation ("tanh")."""
+    """x * Phi(x), the Gaussian error linear unit, as torch.nn.functional.gelu.
+
+    Parameters
+    ----------
+    input : Tensor
+    approximate : {"none", "tanh"}
+        Phi is the normal CDF exactly ("none"), or its tanh approximation
+        0.5 (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) ("tanh").
+
+    Returns
+    -------
+    Tensor
+        The same shape and dtype as input.
+    """
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
     return _apply(ops.GELU, input, approximate)
 
 
