@@ -2,7 +2,7 @@
 forms of Tensor methods (torch.sqrt(x) is x.sqrt())."""
 
 from microtorch import ops
-from microtorch._checks import _normalize_dim, _tensors_of, _where_args
+from microtorch._checks import _input, _normalize_dim, _operand, _tensors_of, _where_args
 from microtorch._engine import apply as _apply
 from microtorch.tensor import Tensor
 
@@ -36,8 +36,15 @@ def split(t, split_size, dim=-1) -> list["Tensor"]:
     return t.split(split_size, dim)
 
 
-def where(condition, input, other) -> "Tensor":
-    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers."""
+def where(condition, input=None, other=None):
+    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers.
+
+    where(condition) alone is nonzero(condition, as_tuple=True): one index tensor per dim.
+    """
+    if input is None and other is None:
+        return _input("where", condition).nonzero(as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where(): pass both input and other, or neither (where(condition) gives the indices)")
     return _apply(ops.Where, *_where_args(condition, input, other))
 
 
@@ -124,3 +131,49 @@ def sigmoid(input) -> "Tensor":
 
 def relu(input) -> "Tensor":
     return input.relu()
+
+
+# ---------------------------------------------------------------- function forms of Tensor methods
+
+def _function_of(name):
+    """torch.<name>(input, *args, **kwargs): the same as input.<name>(*args, **kwargs)."""
+    method = getattr(Tensor, name)
+
+    def function(input, *args, **kwargs):
+        return method(_input(name, input), *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"The function form of Tensor.{name}: {name}(input, ...) is input.{name}(...).\n\n" \
+                       f"{method.__doc__ or ''}"
+    return function
+
+
+# elementwise math
+(sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, arcsin, arccos, arctan, arcsinh, arccosh,
+ arctanh, exp2, expm1, log2, log10, log1p, rsqrt, square, reciprocal, erf, erfc, frac, sign, sgn, floor, ceil, trunc,
+ fix, round, neg, negative, atan2, arctan2, hypot, logaddexp, xlogy, fmod, remainder, lerp, nan_to_num, isnan, isinf,
+ isfinite) = map(_function_of, (
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "square",
+    "reciprocal", "erf", "erfc", "frac", "sign", "sgn", "floor", "ceil", "trunc", "fix", "round", "neg", "negative",
+    "atan2", "arctan2", "hypot", "logaddexp", "xlogy", "fmod", "remainder", "lerp", "nan_to_num", "isnan", "isinf",
+    "isfinite"))
+
+# comparisons and logical ops: bool tensors, no gradient
+(eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and, logical_or, logical_xor,
+ logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not) = map(_function_of, (
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
+
+
+def pow(input, exponent) -> "Tensor":
+    """input ** exponent; either may be a number (torch.pow(2, t) is 2 ** t), the other a Tensor."""
+    if isinstance(input, Tensor):
+        return input ** exponent
+    _operand(input, "pow")
+    return _input("pow", exponent).__rpow__(input)
+
+
+# Every torch.* function above; microtorch/__init__.py exports these names.
+__all__ = sorted(name for name, value in list(globals().items())
+                 if callable(value) and not name.startswith("_") and getattr(value, "__module__", None) == __name__)

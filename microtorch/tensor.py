@@ -63,6 +63,46 @@ def _binary(fn, name):
     return _engine.fast_binary(fn, method, reflected)
 
 
+def _binary_method(fn, name, to_float=False):
+    """A method applying the two-input op fn with broadcasting and torch's type promotion;
+    to_float: integer operands give a float32 result, as in torch."""
+    def method(self, other):
+        other = _operand(other, name)
+        _check_broadcast(name, self, other)
+        a, b = _promote(name, self, other)
+        if to_float and a.dtype.kind not in "fc":
+            a, b = a.float(), (b.float() if isinstance(b, Tensor) else b)
+        return _apply(fn, a, b)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Elementwise {name}(self, other), broadcast, recorded for autograd (microtorch.ops.{fn.__name__})."
+    return method
+
+
+def _float_unary(fn):
+    """A method applying the one-input op fn; integer and bool tensors become float32 first."""
+    fast = _engine.unary_method(fn)
+
+    def method(self):
+        return fast(self if self.dtype.kind in "fc" else self.float())
+
+    method.__name__ = method.__qualname__ = fast.__name__
+    method.__doc__ = fast.__doc__
+    return method
+
+
+def _integral_unary(fn):
+    """A rounding method: an integer tensor is already whole, so it is returned as a copy."""
+    fast = _engine.unary_method(fn)
+
+    def method(self):
+        return fast(self) if self.dtype.kind in "fc" else _apply(ops._Clone, self)
+
+    method.__name__ = method.__qualname__ = fast.__name__
+    method.__doc__ = fast.__doc__
+    return method
+
+
 class Tensor(_engine.TensorBase):
     """An n-dimensional array with autograd, backed by a numpy ndarray.
 
@@ -247,6 +287,95 @@ class Tensor(_engine.TensorBase):
     sigmoid: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Sigmoid)
     tanh: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.Tanh)
     relu: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.ReLU)
+
+    # ------------------------------------------------------------ elementwise math (sin ... nan_to_num)
+    # Integer and bool inputs become float32 first, as torch promotes them.
+    sin = _float_unary(ops.Sin)
+    cos = _float_unary(ops.Cos)
+    tan = _float_unary(ops.Tan)
+    asin = arcsin = _float_unary(ops.Asin)
+    acos = arccos = _float_unary(ops.Acos)
+    atan = arctan = _float_unary(ops.Atan)
+    sinh = _float_unary(ops.Sinh)
+    cosh = _float_unary(ops.Cosh)
+    asinh = arcsinh = _float_unary(ops.Asinh)
+    acosh = arccosh = _float_unary(ops.Acosh)
+    atanh = arctanh = _float_unary(ops.Atanh)
+    exp2 = _float_unary(ops.Exp2)
+    expm1 = _float_unary(ops.Expm1)
+    log2 = _float_unary(ops.Log2)
+    log10 = _float_unary(ops.Log10)
+    log1p = _float_unary(ops.Log1p)
+    rsqrt = _float_unary(ops.Rsqrt)
+    reciprocal = _float_unary(ops.Reciprocal)
+    erf = _float_unary(ops.Erf)
+    erfc = _float_unary(ops.Erfc)
+    frac = _float_unary(ops.Frac)
+    # These keep an integer tensor's dtype, as in torch.
+    square = _engine.unary_method(ops.Square)
+    sign = sgn = _engine.unary_method(ops.Sign)
+    floor = _integral_unary(ops.Floor)
+    ceil = _integral_unary(ops.Ceil)
+    trunc = fix = _integral_unary(ops.Trunc)
+
+    def neg(self) -> "Tensor":
+        """-self, elementwise."""
+        return _apply(ops.Neg, self)
+
+    negative = neg
+
+    def round(self, decimals=0) -> "Tensor":
+        """Round half to even, to `decimals` decimal places (negative: to tens, hundreds, ...); gradient 0."""
+        if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+            raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+        return _apply(ops.Round, self, int(decimals)) if self.dtype.kind in "fc" else _apply(ops._Clone, self)
+
+    def pow(self, exponent) -> "Tensor":
+        """self ** exponent; exponent may be a number or a tensor that broadcasts with self."""
+        return self ** exponent
+
+    atan2 = arctan2 = _binary_method(ops.Atan2, "atan2", to_float=True)
+    hypot = _binary_method(ops.Hypot, "hypot", to_float=True)
+    logaddexp = _binary_method(ops.LogAddExp, "logaddexp", to_float=True)
+    xlogy = _binary_method(ops.Xlogy, "xlogy", to_float=True)
+    fmod = _binary_method(ops.Fmod, "fmod")
+    remainder = _binary_method(ops.Remainder, "remainder")
+
+    def __mod__(self, other) -> "Tensor":
+        return self.remainder(other)
+
+    def __rmod__(self, other) -> "Tensor":
+        other = _operand(other, "remainder")
+        _check_broadcast("remainder", other, self)
+        return _apply(ops.Remainder, *_promote("remainder", other, self))
+
+    def lerp(self, end, weight) -> "Tensor":
+        """self + weight * (end - self); weight is a number or a tensor that broadcasts."""
+        end, weight = _operand(end, "lerp"), _operand(weight, "lerp")
+        if not isinstance(end, Tensor):
+            raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+        _check_broadcast("lerp", self, end, weight, names=("input", "end", "weight"))
+        if isinstance(weight, Tensor) and weight.dtype != self.dtype or end.dtype != self.dtype:
+            raise RuntimeError(f"lerp: expected input, end and weight of the same dtype, got {self.dtype}, "
+                               f"{end.dtype} and {getattr(weight, 'dtype', 'a number')}")
+        return _apply(ops.Lerp, self, end, weight)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> "Tensor":
+        """nan, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest
+        and lowest finite values); the gradient passes where self was finite."""
+        return _apply(ops.NanToNum, self, nan, posinf, neginf)
+
+    def isnan(self) -> "Tensor":
+        """A bool tensor: True where self is nan."""
+        return _make(np.isnan(self._array))
+
+    def isinf(self) -> "Tensor":
+        """A bool tensor: True where self is +inf or -inf."""
+        return _make(np.isinf(self._array))
+
+    def isfinite(self) -> "Tensor":
+        """A bool tensor: True where self is neither nan nor infinite."""
+        return _make(np.isfinite(self._array))
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -444,13 +573,25 @@ class Tensor(_engine.TensorBase):
     __abs__ = abs
 
     def clamp(self, min=None, max=None) -> "Tensor":
-        """Clip values to [min, max]; either bound may be None."""
+        """Clip values to [min, max].
+
+        Parameters
+        ----------
+        min, max : number, Tensor or None
+            The bounds; either may be None, and tensors broadcast with self (and get gradients where
+            they clip). Where min > max the result is max, as in torch.
+        """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        bounds = []
         for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not isinstance(bound, _SCALARS):
-                raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
-        return _apply(ops.Clamp, self, min, max)
+            if bound is not None and not isinstance(bound, (Tensor, *_SCALARS)):
+                raise TypeError(f"clamp: {name} must be a number, a Tensor or None, got {type(bound).__name__}")
+            if isinstance(bound, Tensor):
+                _check_broadcast("clamp", self, bound, names=("input", name))
+                bound = bound.to(self.dtype)
+            bounds.append(bound)
+        return _apply(ops.Clamp, self, *bounds)
 
     clip = clamp
 
@@ -579,6 +720,51 @@ class Tensor(_engine.TensorBase):
         length = self.shape[_normalize_dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-length // chunks), 1), dim)
 
+    # ------------------------------------------------------------ inspection (nonzero, allclose, ...)
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the nonzero entries: an (n, ndim) int64 tensor, or with as_tuple=True one
+        1-D index tensor per dim (what x[x.nonzero(as_tuple=True)] reads)."""
+        if as_tuple:
+            return tuple(_make(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._array)))
+        return _make(np.argwhere(self._array).astype(np.int64))
+
+    argwhere = nonzero
+
+    def count_nonzero(self, dim=None) -> "Tensor":
+        """The number of nonzero entries, over all dims or over dim (an int or a tuple of ints)."""
+        dim = _normalize_dim(tuple(dim) if isinstance(dim, list) else dim, self.ndim, "count_nonzero")
+        return _make(np.asarray(np.count_nonzero(self._array, axis=dim), dtype=np.int64))
+
+    def is_nonzero(self) -> bool:
+        """bool(self) for a one-element tensor; an error for any other size, as in torch."""
+        if self._array.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self._array.size > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._array.item())
+
+    def is_floating_point(self) -> bool:
+        """True for float16, float32 and float64 tensors."""
+        return self.dtype.kind == "f"
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> "Tensor":
+        """A bool tensor: True where |self - other| <= atol + rtol * |other|."""
+        other = _operand(other, "isclose")
+        _check_broadcast("isclose", self, other)
+        if isinstance(other, Tensor) and other.dtype != self.dtype:
+            raise RuntimeError(f"isclose: {self.dtype} did not match {other.dtype}")
+        return _make(np.isclose(self._array, _array_or_scalar(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """True when every element of self is close to other (see isclose)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan)._array.all())
+
+    def equal(self, other) -> bool:
+        """True when other has self's shape and the same values."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal(): argument 'other' must be Tensor, not {type(other).__name__}")
+        return self.shape == other.shape and bool(np.array_equal(self._array, other._array))
+
     # comparisons give bool tensors outside the graph
     def _compare(self, other, ufunc, name):
         if not isinstance(other, (Tensor, np.ndarray, *_SCALARS)):
@@ -605,6 +791,57 @@ class Tensor(_engine.TensorBase):
         return self._compare(other, np.not_equal, "ne")
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+    less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+    # logical ops: any nonzero value counts as True; results are bool tensors outside the graph
+    def _logical(self, other, ufunc, name):
+        other = _operand(other, name)
+        _check_broadcast(name, self, other)
+        return _make(ufunc(self._array, _array_or_scalar(other)))
+
+    def logical_and(self, other) -> "Tensor":
+        """True where both self and other are nonzero."""
+        return self._logical(other, np.logical_and, "logical_and")
+
+    def logical_or(self, other) -> "Tensor":
+        """True where self or other is nonzero."""
+        return self._logical(other, np.logical_or, "logical_or")
+
+    def logical_xor(self, other) -> "Tensor":
+        """True where exactly one of self and other is nonzero."""
+        return self._logical(other, np.logical_xor, "logical_xor")
+
+    def logical_not(self) -> "Tensor":
+        """True where self is zero."""
+        return _make(np.logical_not(self._array))
+
+    # & | ^ ~ on bool and integer tensors (masks: `(x > 0) & (x < 1)`)
+    def _bitwise(self, other, ufunc, name):
+        other = _operand(other, name)
+        if self.dtype.kind not in "biu" or np.asarray(_array_or_scalar(other)).dtype.kind not in "biu":
+            raise TypeError(f"{name}: only bool and integer tensors are supported, got {self.dtype} and "
+                            f"{np.asarray(_array_or_scalar(other)).dtype}")
+        _check_broadcast(name, self, other)
+        return _make(ufunc(self._array, _array_or_scalar(other)))
+
+    def __and__(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def __or__(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def __xor__(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+
+    def __invert__(self):
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"bitwise_not: only bool and integer tensors are supported, got {self.dtype}")
+        return _make(np.invert(self._array))
+
+    bitwise_not = __invert__
 
 
 _engine.register_tensor_class(Tensor)

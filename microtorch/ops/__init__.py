@@ -2,7 +2,8 @@
 
 One file per family; an op's gradient is in the file of its family:
 
-    arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where
+    arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where, trig and hyperbolic,
+                   exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
     linalg         matmul
     reduce         sum, mean, max, var
     shape          reshape, permute, transpose, expand, cat, stack, padding
@@ -23,7 +24,11 @@ Conventions (see microtorch.autograd.Function):
 """
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from microtorch.ops.arithmetic import Abs, Add, Clamp, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sqrt, Sub, Where
+from microtorch.ops.arithmetic import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atan2, Atanh, Ceil, Clamp, Cos, Cosh,
+                                       Div, Erf, Erfc, Exp, Exp2, Expm1, Floor, Fmod, Frac, Hypot, Lerp, Log, Log1p,
+                                       Log2, Log10, LogAddExp, Maximum, Minimum, Mul, NanToNum, Neg, Pow, Reciprocal,
+                                       Remainder, Round, Rsqrt, Sign, Sin, Sinh, Sqrt, Square, Sub, Tan, Trunc, Where,
+                                       Xlogy)
 from microtorch.ops.conv import Conv2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
