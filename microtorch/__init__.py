@@ -19,7 +19,7 @@ import sys as _sys
 
 import numpy as _np
 
-from microtorch import autograd, nn, ops, optim, random, utils
+from microtorch import autograd, linalg, nn, ops, optim, random, return_types, utils
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
 from microtorch.creation import arange, full, ones, ones_like, rand, randn, tensor, uniform, zeros, zeros_like

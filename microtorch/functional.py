@@ -1,5 +1,7 @@
 """The torch.* functions that take tensors: joining and splitting, selection, and the function
-forms of Tensor methods (torch.sqrt(x) is x.sqrt())."""
+forms of Tensor methods (torch.sqrt(x) is x.sqrt()). Like torch, it defines sum, max, min, all, any, round
+and pow, so the builtins are reached through `builtins` here."""
+import builtins
 
 from microtorch import ops
 from microtorch._checks import _input, _normalize_dim, _operand, _tensors_of, _where_args
@@ -13,7 +15,7 @@ def cat(tensors, dim=0, *, axis=None) -> "Tensor":
     dim = _normalize_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
     first = tensors[0].shape
     for t in tensors[1:]:
-        if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, t.shape)) if i != dim):
+        if t.ndim != len(first) or builtins.any(a != b for i, (a, b) in enumerate(zip(first, t.shape)) if i != dim):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; "
                                f"got shapes {[x.shape for x in tensors]}")
     return _apply(ops.Cat, dim, *tensors)
@@ -26,7 +28,7 @@ def stack(tensors, dim=0, *, axis=None) -> "Tensor":
     """Join tensors along a new dim."""
     tensors = _tensors_of(tensors, "stack")
     dim = _normalize_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
-    if any(t.shape != tensors[0].shape for t in tensors):
+    if builtins.any(t.shape != tensors[0].shape for t in tensors):
         raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}")
     return _apply(ops.Stack, dim, *tensors)
 
@@ -173,6 +175,33 @@ def pow(input, exponent) -> "Tensor":
     _operand(input, "pow")
     return _input("pow", exponent).__rpow__(input)
 
+
+# reductions
+(sum, mean, prod, std, var, logsumexp, cumsum, cumprod, norm, amax, amin, all, any, median, sort, argsort, topk,
+ kthvalue, mode, unique, count_nonzero) = map(_function_of, (
+    "sum", "mean", "prod", "std", "var", "logsumexp", "cumsum", "cumprod", "norm", "amax", "amin", "all", "any",
+    "median", "sort", "argsort", "topk", "kthvalue", "mode", "unique", "count_nonzero"))
+
+
+def max(input, dim=None, keepdim=False):
+    """torch.max: max(x) is the largest entry, max(x, dim) the named tuple (values, indices) along dim,
+    max(x, other_tensor) the elementwise maximum.
+
+    Notes
+    -----
+    Tensor.max(dim) returns the values only (the original microtorch's behaviour); this function
+    returns (values, indices) as torch does.
+    """
+    if isinstance(_input("max", input), Tensor) and isinstance(dim, Tensor):
+        return input.maximum(dim)
+    return input.max() if dim is None else input._max_min(dim, keepdim, largest=True)
+
+
+def min(input, dim=None, keepdim=False):
+    """torch.min: min(x), min(x, dim) as the named tuple (values, indices), or min(x, other_tensor)."""
+    if isinstance(_input("min", input), Tensor) and isinstance(dim, Tensor):
+        return input.minimum(dim)
+    return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
 
 # Every torch.* function above; microtorch/__init__.py exports these names.
 __all__ = sorted(name for name, value in list(globals().items())

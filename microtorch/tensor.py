@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from microtorch import _engine, ops
+from microtorch import _engine, linalg, ops, return_types
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
                                 _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
                                 _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
@@ -387,7 +387,16 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Mean, self, dim, keepdim)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        """The maximum values (the original microtorch returns values only, not indices)."""
+        """The maximum values over dim (all dims by default); x.max(other_tensor) is maximum(x, other).
+
+        Notes
+        -----
+        Differs from PyTorch: with a dim, the original microtorch returns the values only, and this
+        method keeps that (x.max(1) is torch's x.max(1).values). For torch's (values, indices) named
+        tuple call microtorch.max(x, dim), or x.argmax(dim) for the indices.
+        """
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         dim, keepdim = _reduction_args(self, "max", dim, keepdim, axis, keepdims)
         return _apply(ops.Max, self, dim, keepdim)
 
@@ -401,6 +410,164 @@ class Tensor(_engine.TensorBase):
     def softmax(self, dim=-1) -> "Tensor":
         dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
+
+    # ------------------------------------------------------------ more reductions (prod ... unique)
+    def prod(self, dim=None, keepdim=False, *, dtype=None) -> "Tensor":
+        """The product over dim (an int) or of all entries; exact gradients where entries are zero."""
+        x = self if dtype is None else self.to(dtype)
+        dim, keepdim = _reduction_args(x, "prod", dim, keepdim, None, None)
+        if isinstance(dim, tuple):
+            raise TypeError("prod(): argument 'dim' must be int, not tuple")
+        x = x if x.dtype.kind in "fc" else x.to(np.int64)  # integers and bools multiply as int64, as in torch
+        return _apply(ops.Prod, x, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False) -> "Tensor":
+        """log(sum(exp(self))) over dim (an int or a tuple), without overflow for large entries."""
+        dim, keepdim = _reduction_args(self, "logsumexp", dim, keepdim, None, None)
+        x = self if self.dtype.kind in "fc" else self.float()
+        return _apply(ops.LogSumExp, x, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None) -> "Tensor":
+        """Running sums along dim; integer and bool tensors sum as int64, as in torch."""
+        return self._scan(ops.CumSum, "cumsum", dim, dtype)
+
+    def cumprod(self, dim, *, dtype=None) -> "Tensor":
+        """Running products along dim; exact gradients where entries are zero."""
+        return self._scan(ops.CumProd, "cumprod", dim, dtype)
+
+    def _scan(self, fn, name, dim, dtype):
+        if dim is None:
+            raise TypeError(f"{name}(): missing required argument 'dim' (int)")
+        x = self if dtype is None else self.to(dtype)
+        x = x if x.dtype.kind in "fc" or dtype is not None else x.to(np.int64)
+        x = x.reshape(1) if x.ndim == 0 else x
+        out = _apply(fn, x, _normalize_dim(dim, x.ndim, name))
+        return out.reshape(()) if self.ndim == 0 else out
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None) -> "Tensor":
+        """The p-norm over dim (all entries by default): p is a number, inf, -inf, "fro" (the 2-norm)
+        or "nuc" (the nuclear norm of matrices over two dims)."""
+        x = self if dtype is None else self.to(dtype)
+        if p == "nuc":
+            return linalg.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+        return linalg.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False) -> "Tensor":
+        """The maximum over dim (an int or a tuple; all dims by default); ties share the gradient evenly."""
+        dim, keepdim = _reduction_args(self, "amax", None if dim == () else dim, keepdim, None, None)
+        return _apply(ops.Max, self, (dim,) if isinstance(dim, int) else dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False) -> "Tensor":
+        """The minimum over dim (an int or a tuple; all dims by default); ties share the gradient evenly."""
+        return -(-self).amax(dim, keepdim)
+
+    def all(self, dim=None, keepdim=False) -> "Tensor":
+        """True where every entry over dim (all dims by default) is nonzero; a bool tensor."""
+        dim, keepdim = _reduction_args(self, "all", dim, keepdim, None, None)
+        return _make(np.asarray(np.all(self._array, axis=dim, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False) -> "Tensor":
+        """True where some entry over dim (all dims by default) is nonzero; a bool tensor."""
+        dim, keepdim = _reduction_args(self, "any", dim, keepdim, None, None)
+        return _make(np.asarray(np.any(self._array, axis=dim, keepdims=keepdim)))
+
+    def _reduce_dim(self, op, dim):
+        """dim (an int) checked for an op that picks entries along one dim, and self as a 1-D tensor if 0-d."""
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+        dim = _normalize_dim(dim, self.ndim, op)
+        if self._array.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+        return (self.reshape(1) if self.ndim == 0 else self), dim
+
+    def _pick(self, x, index, dim, keepdim, result):
+        """(values, indices): x's entries at index (int64, x's ndim) along dim. Values are a gather, so
+        each picked entry gets its value's gradient and no other, as in torch."""
+        values = _apply(ops.Gather, x, dim, index)
+        if not keepdim or self.ndim == 0:
+            values, index = values.squeeze(dim), np.squeeze(index, dim)
+        return result(values, _make(index))
+
+    def _max_min(self, dim, keepdim, largest):
+        op = "max" if largest else "min"
+        x, dim = self._reduce_dim(op, dim)
+        index = (np.argmax if largest else np.argmin)(x._array, axis=dim)
+        return self._pick(x, np.expand_dims(index, dim).astype(np.int64), dim, keepdim,
+                          return_types.max if largest else return_types.min)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all entries (ties share the gradient), or (values, indices) along dim."""
+        if dim is None:
+            flat = np.sort(self._array.reshape(-1))
+            if flat.size == 0:
+                return _make(np.asarray(np.nan, dtype=self.dtype))
+            value = flat[(flat.size - 1) // 2]
+            if self.dtype.kind not in "fc":
+                return _make(np.asarray(value))
+            ties = _make(self._array == value)
+            return (self * ties).sum() / float(ties._array.sum())
+        x, dim = self._reduce_dim("median", dim)
+        order = np.argsort(x._array, axis=dim, kind="stable")
+        middle = (x.shape[dim] - 1) // 2
+        return self._pick(x, np.take(order, [middle], axis=dim), dim, keepdim, return_types.median)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along dim. Ties keep their order (torch only promises that with
+        stable=True)."""
+        x, dim = self._reduce_dim("sort", dim)
+        order = self.argsort(dim, descending)._array
+        return self._pick(x, order.reshape(x.shape), dim, True, return_types.sort)
+
+    def argsort(self, dim=-1, descending=False, stable=False) -> "Tensor":
+        """The indices that sort self along dim (ties in their original order)."""
+        x, dim = self._reduce_dim("argsort", dim)
+        keys = x._array
+        if descending:  # negated, in a signed dtype, so that a stable sort keeps ties in order
+            keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
+        order = np.argsort(keys, axis=dim, kind="stable").astype(np.int64)
+        return _make(order.reshape(self.shape))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (or smallest) entries along dim, largest first."""
+        x, dim = self._reduce_dim("topk", dim)
+        if not 0 <= k <= x.shape[dim]:
+            raise RuntimeError(f"topk(): selected index k out of range (k={k}, dim {dim} has size {x.shape[dim]})")
+        order = x.argsort(dim, descending=largest)._array
+        return self._pick(x, np.take(order, np.arange(k), axis=dim), dim, True, return_types.topk)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """(values, indices) of the k-th smallest entry along dim (k counts from 1)."""
+        x, dim = self._reduce_dim("kthvalue", dim)
+        if not 1 <= k <= x.shape[dim]:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
+                               f"(k={k}, size {x.shape[dim]})")
+        order = x.argsort(dim)._array
+        return self._pick(x, np.take(order, [k - 1], axis=dim), dim, keepdim, return_types.kthvalue)
+
+    def mode(self, dim=-1, keepdim=False):
+        """(values, indices): the most frequent entry along dim (the smallest of equally frequent ones)
+        and its last position, as torch returns it."""
+        x, dim = self._reduce_dim("mode", dim)
+        moved = np.moveaxis(x._array, dim, -1)
+        equal = moved[..., :, None] == moved[..., None, :]
+        counts = equal.sum(axis=-1)
+        best = counts.max(axis=-1, keepdims=True)
+        value = np.where(counts == best, moved, np.inf if moved.dtype.kind == "f" else moved.max()).min(axis=-1)
+        last = moved.shape[-1] - 1 - np.argmax((moved == value[..., None])[..., ::-1], axis=-1)
+        return self._pick(x, np.expand_dims(last, dim).astype(np.int64), dim, keepdim, return_types.mode)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct entries, sorted (no gradient); with return_inverse / return_counts also where each
+        entry went and how often each value occurs. dim=None only (unique rows are not supported)."""
+        if dim is not None:
+            raise NotImplementedError("unique(): dim= is not supported by microtorch; flatten the tensor first")
+        values, inverse, counts = np.unique(self._array, return_inverse=True, return_counts=True)
+        out = [_make(values)]
+        if return_inverse:
+            out.append(_make(inverse.reshape(self.shape).astype(np.int64)))
+        if return_counts:
+            out.append(_make(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> "Tensor":
@@ -427,6 +594,22 @@ class Tensor(_engine.TensorBase):
         dim0 = _normalize_dim(dim0, self.ndim, "transpose")
         dim1 = _normalize_dim(dim1, self.ndim, "transpose")
         return _apply(ops.Transpose, self, dim0, dim1)
+
+    def movedim(self, source, destination) -> "Tensor":
+        """The dims in source moved to the positions in destination (ints or tuples of ints); the
+        other dims keep their order."""
+        source = _normalize_dim(tuple(source) if isinstance(source, (list, tuple)) else (source,), self.ndim, "movedim")
+        destination = _normalize_dim(tuple(destination) if isinstance(destination, (list, tuple)) else (destination,),
+                                     self.ndim, "movedim")
+        if len(source) != len(destination):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(source)} dims) should "
+                               f"contain the same number of dims as destination ({list(destination)} dims)")
+        order = [d for d in range(self.ndim) if d not in source]
+        for dest, src in sorted(zip(destination, source)):
+            order.insert(dest, src)
+        return _apply(ops.Permute, self, tuple(order)) if self.ndim else self
+
+    moveaxis = movedim
 
     def permute(self, *dims) -> "Tensor":
         dims = _shape_args(dims)
@@ -631,7 +814,10 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        """The minimum values (values only, like max); the gradient goes where max's would for -self."""
+        """The minimum values (values only, like max: microtorch.min(x, dim) gives (values, indices));
+        the gradient goes where max's would for -self. x.min(other_tensor) is minimum(x, other)."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         dim, keepdim = _reduction_args(self, "min", dim, keepdim, axis, keepdims)
         if self._array.size == 0:
             raise RuntimeError(f"min: cannot reduce an empty tensor of shape {self.shape}")

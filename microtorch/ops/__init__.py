@@ -5,7 +5,7 @@ One file per family; an op's gradient is in the file of its family:
     arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where, trig and hyperbolic,
                    exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
     linalg         matmul
-    reduce         sum, mean, max, var
+    reduce         sum, mean, max, var, prod, logsumexp, vector norms, cumsum, cumprod
     shape          reshape, permute, transpose, expand, cat, stack, padding
     index          x[index], x[index] = v, gather, index_select, tril/triu
     copy           clone, cast to another dtype
@@ -33,11 +33,11 @@ from microtorch.ops.conv import Conv2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, SetItem, Triangle
-from microtorch.ops.linalg import MatMul
+from microtorch.ops.linalg import MatMul, NuclearNorm
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
-from microtorch.ops.reduce import Max, Mean, Sum, Var
+from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Sum, Var, VectorNorm
 from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
 from microtorch.ops.sparse import Embedding

@@ -36,3 +36,18 @@ class MatMul(Function):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+class NuclearNorm(Function):
+    """The sum of the singular values of the last two dims; its gradient is U @ V^T of the SVD."""
+
+    @staticmethod
+    def forward(ctx, a):
+        u, singular, vt = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vt)
+        return singular.sum(axis=-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        u, vt = ctx.saved_tensors
+        return grad[..., None, None] * (u @ vt)
