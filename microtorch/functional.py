@@ -4,7 +4,7 @@ and pow, so the builtins are reached through `builtins` here."""
 import builtins
 
 from microtorch import ops
-from microtorch._checks import _input, _normalize_dim, _operand, _tensors_of, _where_args
+from microtorch._checks import _einsum_equation, _input, _normalize_dim, _operand, _tensors_of, _where_args
 from microtorch._engine import apply as _apply
 from microtorch.tensor import Tensor
 
@@ -202,6 +202,35 @@ def min(input, dim=None, keepdim=False):
     if isinstance(_input("min", input), Tensor) and isinstance(dim, Tensor):
         return input.minimum(dim)
     return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
+
+# matrix products
+mm, bmm, dot, mv, outer, ger, addmm, baddbmm, matmul = map(_function_of, (
+    "mm", "bmm", "dot", "mv", "outer", "ger", "addmm", "baddbmm", "matmul"))
+
+
+def einsum(equation, *operands) -> "Tensor":
+    """Einstein summation: einsum("ij,jk->ik", a, b) is a @ b, einsum("ii", a) the trace, and so on.
+
+    Parameters
+    ----------
+    equation : str
+        Subscripts per operand, separated by commas, and optionally "->" and the output's subscripts;
+        "..." stands for the broadcast batch dims. Without "->" the output has the letters used once,
+        in alphabetical order.
+    *operands : Tensor
+        One per term (or a single list of them), all of the same dtype.
+
+    Returns
+    -------
+    Tensor
+        With a gradient for every operand.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = _tensors_of(operands, "einsum")
+    if builtins.any(t.dtype != operands[0].dtype for t in operands):
+        raise RuntimeError(f"einsum(): expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
+    return _apply(ops.Einsum, _einsum_equation(equation, [t.shape for t in operands]), *operands)
 
 # Every torch.* function above; microtorch/__init__.py exports these names.
 __all__ = sorted(name for name, value in list(globals().items())

@@ -10,8 +10,9 @@ from typing import Callable
 import numpy as np
 
 from microtorch import _engine, linalg, ops, return_types
-from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
-                                _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
+from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_batch_product,
+                                _check_broadcast, _check_in_place, _check_index_range, _check_matmul,
+                                _check_matrix_product, _check_reshape, _check_vectors, _describe,
                                 _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
                                 _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
@@ -279,6 +280,61 @@ class Tensor(_engine.TensorBase):
 
     def matmul(self, other) -> "Tensor":
         return self @ other
+
+    # ------------------------------------------------------------ matrix products (mm ... baddbmm)
+    def _product(self, other, op, check):
+        check(op, self, other)
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got: {self.dtype} != "
+                               f"{other.dtype} (convert one with .to(), .float() or .double())")
+        return _apply(ops.MatMul, self, other)
+
+    def mm(self, mat2) -> "Tensor":
+        """The matrix product of two 2-D tensors (no broadcasting: see matmul for that)."""
+        return self._product(mat2, "mm", _check_matrix_product)
+
+    def bmm(self, mat2) -> "Tensor":
+        """Batched matrix product: (b, n, m) @ (b, m, p) gives (b, n, p), no broadcasting."""
+        return self._product(mat2, "bmm", _check_batch_product)
+
+    def dot(self, other) -> "Tensor":
+        """The inner product of two 1-D tensors of the same length (a 0-d tensor)."""
+        return self._product(other, "dot", _check_vectors)
+
+    def mv(self, vec) -> "Tensor":
+        """The product of a matrix (n, m) and a vector (m,), a vector (n,)."""
+        if not isinstance(vec, Tensor):
+            raise TypeError(f"mv(): argument 'vec' must be Tensor, not {type(vec).__name__}")
+        if self.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {self.ndim}, {vec.ndim}")
+        if self.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"mv: size mismatch, got input ({self.shape[0]}), mat ({self.shape[0]}x{self.shape[1]}), "
+                               f"vec ({vec.shape[0]})")
+        return self._product(vec, "mv", lambda *args: None)
+
+    def outer(self, vec2) -> "Tensor":
+        """The outer product of two 1-D tensors: out[i, j] = self[i] * vec2[j]."""
+        _check_vectors("outer", self, vec2)
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (mat1 @ mat2); self broadcasts to the product's shape (beta=0 ignores it)."""
+        return self._scaled_sum(Tensor.mm(mat1, mat2), "addmm", beta, alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (batch1 @ batch2), batched (see bmm)."""
+        return self._scaled_sum(Tensor.bmm(batch1, batch2), "baddbmm", beta, alpha)
+
+    def _scaled_sum(self, product, op, beta, alpha):
+        if not _broadcasts_to(self.shape, product.shape):
+            raise RuntimeError(f"{op}: the tensor of shape {self.shape} cannot be expanded to the product's shape "
+                               f"{product.shape}")
+        product = product if alpha == 1 else product * alpha
+        if beta == 0:  # self is ignored, nan and inf included, and gets a zero gradient, as in torch
+            return _apply(ops.Where, np.zeros(product.shape, dtype=bool), self, product)
+        return product + (self if beta == 1 else self * beta)
 
     # ------------------------------------------------------------ elementwise
     # Made by the engine: the same as `def exp(self): return _apply(ops.Exp, self)`, minus a Python frame.
