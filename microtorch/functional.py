@@ -232,6 +232,36 @@ def einsum(equation, *operands) -> "Tensor":
         raise RuntimeError(f"einsum(): expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
     return _apply(ops.Einsum, _einsum_equation(equation, [t.shape for t in operands]), *operands)
 
+# shapes
+(reshape, permute, transpose, t, unflatten, repeat_interleave, tile, unbind, scatter, scatter_add, masked_select, roll,
+ flip, fliplr, flipud, narrow, movedim, moveaxis, swapaxes, swapdims, diag, diagonal, trace) = map(_function_of, (
+    "reshape", "permute", "transpose", "t", "unflatten", "repeat_interleave", "tile", "unbind", "scatter",
+    "scatter_add", "masked_select", "roll", "flip", "fliplr", "flipud", "narrow", "movedim", "moveaxis", "swapaxes",
+    "swapdims", "diag", "diagonal", "trace"))
+
+
+def hstack(tensors) -> "Tensor":
+    """Join tensors side by side: along dim 0 for 1-D tensors, dim 1 otherwise."""
+    tensors = [t.reshape(1) if t.ndim == 0 else t for t in _tensors_of(tensors, "hstack")]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> "Tensor":
+    """Join tensors on top of each other (along dim 0), 1-D tensors as rows."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
+# inspection
+numel, nonzero, argwhere, allclose, isclose, equal, is_floating_point, is_nonzero = map(_function_of, (
+    "numel", "nonzero", "argwhere", "allclose", "isclose", "equal", "is_floating_point", "is_nonzero"))
+
+
+def is_tensor(obj) -> bool:
+    """True when obj is a microtorch Tensor."""
+    return isinstance(obj, Tensor)
+
 # Every torch.* function above; microtorch/__init__.py exports these names.
 __all__ = sorted(name for name, value in list(globals().items())
                  if callable(value) and not name.startswith("_") and getattr(value, "__module__", None) == __name__)

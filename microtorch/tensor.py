@@ -13,7 +13,7 @@ from microtorch import _engine, linalg, ops, return_types
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_batch_product,
                                 _check_broadcast, _check_in_place, _check_index_range, _check_matmul,
                                 _check_matrix_product, _check_reshape, _check_vectors, _describe,
-                                _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
+                                _as_array, _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
                                 _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
@@ -703,6 +703,171 @@ class Tensor(_engine.TensorBase):
             chunks.append(_apply(ops.GetItem, self, index))
             start += size
         return chunks
+
+    # ------------------------------------------------------------ more shape ops (view_as ... trace)
+    def view_as(self, other) -> "Tensor":
+        """self reshaped to other's shape."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (a batch of matrices transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    def swapaxes(self, axis0, axis1) -> "Tensor":
+        """transpose(axis0, axis1), numpy's name."""
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def unflatten(self, dim, sizes) -> "Tensor":
+        """Split dim into the dims of sizes (one of them may be -1)."""
+        dim = _normalize_dim(dim, self.ndim, "unflatten")
+        sizes = _shape_args((sizes,))
+        if -1 not in sizes and int(np.prod(sizes)) != self.shape[dim]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                               f"({self.shape[dim]}) in the input tensor")
+        return self.reshape(self.shape[:dim] + sizes + self.shape[dim + 1:])
+
+    def repeat(self, *sizes) -> "Tensor":
+        """self tiled sizes[i] times along each dim; extra leading sizes add dims (torch's repeat, numpy's tile)."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
+                               f"number of dimensions of tensor ({self.ndim})")
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"repeat: repeats must be non-negative, got {list(sizes)}")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        return _apply(ops.Tile, x, sizes)
+
+    def tile(self, *dims) -> "Tensor":
+        """repeat, except that fewer sizes than dims repeat the last dims (numpy's tile)."""
+        dims = _shape_args(dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> "Tensor":
+        """Each entry repeated `repeats` times along dim (a flattened self when dim is None); repeats is
+        an int or a 1-D tensor with one count per entry."""
+        x = self.reshape(-1) if dim is None else self
+        dim = 0 if dim is None else _normalize_dim(dim, x.ndim, "repeat_interleave")
+        counts = _as_array(repeats) if isinstance(repeats, Tensor) else np.asarray(repeats)
+        if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts < 0).any():
+            raise RuntimeError("repeat_interleave: repeats must be a non-negative int or a 1-D tensor of them")
+        if counts.ndim == 1 and counts.size not in (1, x.shape[dim]):
+            raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.size} and input.size({dim}) = {x.shape[dim]}")
+        index = np.repeat(np.arange(x.shape[dim]), counts)
+        return _apply(ops.IndexSelect, x, dim, index)
+
+    def unbind(self, dim=0) -> tuple:
+        """The slices along dim, as a tuple of tensors with that dim removed."""
+        dim = _normalize_dim(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * dim + (i,)] for i in range(self.shape[dim]))
+
+    def narrow(self, dim, start, length) -> "Tensor":
+        """The `length` entries from `start` along dim (start may be negative)."""
+        dim = _normalize_dim(dim, self.ndim, "narrow")
+        size = self.shape[dim]
+        if not -size <= start <= size:
+            raise IndexError(f"narrow: start ({start}) out of range (expected to be in range of [{-size}, {size}])")
+        start = start % size if start < 0 else start
+        if length < 0 or start + length > size:
+            raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        return _apply(ops.GetItem, self, (slice(None),) * dim + (slice(start, start + length),))
+
+    def roll(self, shifts, dims=None) -> "Tensor":
+        """Entries shifted along dims, wrapping around; with dims=None the flattened tensor is rolled."""
+        if dims is None:
+            return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+        shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+        dims = _normalize_dim(tuple(dims) if isinstance(dims, (list, tuple)) else (dims,), self.ndim, "roll")
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        return _apply(ops.Roll, self, tuple(int(s) for s in shifts), dims)
+
+    def flip(self, *dims) -> "Tensor":
+        """Entries in reverse order along each of dims."""
+        dims = _normalize_dim(_shape_args(dims), self.ndim, "flip")
+        return _apply(ops.Flip, self, dims)
+
+    def fliplr(self) -> "Tensor":
+        """flip(1): left and right swapped (at least 2-D)."""
+        if self.ndim < 2:
+            raise RuntimeError("fliplr: Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self) -> "Tensor":
+        """flip(0): up and down swapped (at least 1-D)."""
+        if self.ndim < 1:
+            raise RuntimeError("flipud: Input must be >= 1-d.")
+        return self.flip(0)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1) -> "Tensor":
+        """The diagonal of dims dim1 and dim2 (above it for offset > 0), as the last dim."""
+        dim1, dim2 = _normalize_dim(dim1, self.ndim, "diagonal"), _normalize_dim(dim2, self.ndim, "diagonal")
+        if dim1 == dim2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return _apply(ops.Diagonal, self, int(offset), dim1, dim2)
+
+    def diag(self, diagonal=0) -> "Tensor":
+        """A 1-D tensor's square matrix with it on the diagonal, or a 2-D tensor's diagonal."""
+        if self.ndim == 1:
+            return _apply(ops.DiagEmbed, self, int(diagonal))
+        if self.ndim != 2:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        return self.diagonal(diagonal)
+
+    def trace(self) -> "Tensor":
+        """The sum of a matrix's diagonal."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        return self.diagonal().sum()
+
+    def masked_select(self, mask) -> "Tensor":
+        """The entries where the bool mask (broadcast with self) is True, as a 1-D tensor."""
+        mask = _bool_mask(mask, "masked_select")
+        shape = _check_broadcast("masked_select", self, mask, names=("input", "mask"))
+        x = self if self.shape == shape else self.expand(shape)
+        return _apply(ops.GetItem, x, np.broadcast_to(mask, shape))
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None) -> "Tensor":
+        """A copy with src (a tensor, or a number as `value`) written at index along dim:
+        out[i][index[i][j]] = src[i][j] for dim 1. Repeated indices: one of the writes wins."""
+        if reduce is not None:
+            raise NotImplementedError("scatter(reduce=...) is not supported by microtorch; use scatter_add")
+        if src is None and value is None:
+            raise TypeError("scatter(): pass src (a Tensor) or value (a number)")
+        return self._scatter("scatter", dim, index, value if src is None else src, add=False)
+
+    def scatter_add(self, dim, index, src) -> "Tensor":
+        """A copy with src added at index along dim (repeated indices add up)."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+        return self._scatter("scatter_add", dim, index, src, add=True)
+
+    def _scatter(self, op, dim, index, src, add):
+        dim = _normalize_dim(dim, self.ndim, op)
+        index = _int_index(index, op)
+        if isinstance(src, Tensor):
+            if not self.ndim == index.ndim == src.ndim:
+                raise RuntimeError(f"{op}: Index tensor must have the same number of dimensions as self tensor "
+                                   f"(index {index.shape}, self {self.shape}, src {src.shape})")
+            if any(n > m for n, m in zip(index.shape, src.shape)) or \
+                    any(i != dim and n > m for i, (n, m) in enumerate(zip(index.shape, self.shape))):
+                raise RuntimeError(f"{op}: Expected index {list(index.shape)} to be smaller than self "
+                                   f"{list(self.shape)} apart from dimension {dim} and to be smaller size than src "
+                                   f"{list(src.shape)}")
+            src = src.to(self.dtype)
+        elif not isinstance(src, _SCALARS):
+            raise TypeError(f"{op}(): src must be a Tensor or a number, got {type(src).__name__}")
+        elif index.ndim != self.ndim:
+            raise RuntimeError(f"{op}: Index tensor must have the same number of dimensions as self tensor")
+        _check_index_range(index, self.shape[dim], op, dim)
+        return _apply(ops.Scatter, self, dim, index, src, add)
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index) -> "Tensor":

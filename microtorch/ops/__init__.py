@@ -6,8 +6,8 @@ One file per family; an op's gradient is in the file of its family:
                    exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
     linalg         matmul, einsum, nuclear norm
     reduce         sum, mean, max, var, prod, logsumexp, vector norms, cumsum, cumprod
-    shape          reshape, permute, transpose, expand, cat, stack, padding
-    index          x[index], x[index] = v, gather, index_select, tril/triu
+    shape          reshape, permute, transpose, expand, cat, stack, padding, tile, roll, flip, diagonals
+    index          x[index], x[index] = v, gather, scatter, index_select, tril/triu
     copy           clone, cast to another dtype
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
@@ -32,12 +32,13 @@ from microtorch.ops.arithmetic import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan,
 from microtorch.ops.conv import Conv2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
-from microtorch.ops.index import Gather, GetItem, IndexSelect, SetItem, Triangle
+from microtorch.ops.index import Gather, GetItem, IndexSelect, Scatter, SetItem, Triangle
 from microtorch.ops.linalg import Einsum, MatMul, NuclearNorm
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Sum, Var, VectorNorm
-from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
+from microtorch.ops.shape import (Cat, ConstantPad, DiagEmbed, Diagonal, Expand, Flip, IndexPad, Permute, Reshape, Roll,
+                                  Stack, Tile, Transpose)
 from microtorch.ops.sparse import Embedding
