@@ -161,6 +161,11 @@ def _function_of(name):
     "atan2", "arctan2", "hypot", "logaddexp", "xlogy", "fmod", "remainder", "lerp", "nan_to_num", "isnan", "isinf",
     "isfinite"))
 
+# arithmetic by name
+(add, sub, subtract, rsub, mul, multiply, div, divide, true_divide, floor_divide, addcmul, addcdiv, clamp_min,
+ clamp_max) = map(_function_of, ("add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+                                 "floor_divide", "addcmul", "addcdiv", "clamp_min", "clamp_max"))
+
 # comparisons and logical ops: bool tensors, no gradient
 (eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and, logical_or, logical_xor,
  logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not) = map(_function_of, (
@@ -181,6 +186,8 @@ def pow(input, exponent) -> "Tensor":
  kthvalue, mode, unique, count_nonzero) = map(_function_of, (
     "sum", "mean", "prod", "std", "var", "logsumexp", "cumsum", "cumprod", "norm", "amax", "amin", "all", "any",
     "median", "sort", "argsort", "topk", "kthvalue", "mode", "unique", "count_nonzero"))
+nansum, nanmean, var_mean, std_mean, diff, log_softmax = map(_function_of, (
+    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax"))
 
 
 def max(input, dim=None, keepdim=False):
@@ -204,8 +211,8 @@ def min(input, dim=None, keepdim=False):
     return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
 
 # matrix products
-mm, bmm, dot, mv, outer, ger, addmm, baddbmm, matmul = map(_function_of, (
-    "mm", "bmm", "dot", "mv", "outer", "ger", "addmm", "baddbmm", "matmul"))
+mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul = map(_function_of, (
+    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul"))
 
 
 def einsum(equation, *operands) -> "Tensor":
@@ -231,6 +238,31 @@ def einsum(equation, *operands) -> "Tensor":
     if builtins.any(t.dtype != operands[0].dtype for t in operands):
         raise RuntimeError(f"einsum(): expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
     return _apply(ops.Einsum, _einsum_equation(equation, [t.shape for t in operands]), *operands)
+
+def tensordot(a, b, dims=2) -> "Tensor":
+    """Products summed over dims of a and b: the last `dims` of a with the first `dims` of b, or the
+    dims named by a pair of lists ([dims of a], [dims of b])."""
+    a, b = _input("tensordot", a), _input("tensordot", b)
+    if isinstance(dims, int):
+        if dims < 0 or dims > builtins.min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims >= 0 and <= the inputs' dims, got {dims} for shapes "
+                               f"{a.shape} and {b.shape}")
+        dims = (list(range(a.ndim - dims, a.ndim)), list(range(dims)))
+    dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError(f"tensordot: both dimension lists should have same length, got {dims_a} and {dims_b}")
+    dims_a = [_normalize_dim(d, a.ndim, "tensordot") for d in dims_a]
+    dims_b = [_normalize_dim(d, b.ndim, "tensordot") for d in dims_b]
+    letters_a, letters_b = list("abcdefghijkl"[:a.ndim]), list("mnopqrstuvwx"[:b.ndim])
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has size {a.shape[da]} "
+                               f"in dim {da} and second has size {b.shape[db]} in dim {db}")
+        letters_b[db] = letters_a[da]
+    kept = [c for i, c in enumerate(letters_a) if i not in dims_a] + \
+        [c for i, c in enumerate(letters_b) if i not in dims_b]
+    return einsum(f"{''.join(letters_a)},{''.join(letters_b)}->{''.join(kept)}", a, b)
+
 
 # shapes
 (reshape, permute, transpose, t, unflatten, repeat_interleave, tile, unbind, scatter, scatter_add, masked_select, roll,

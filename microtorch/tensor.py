@@ -312,6 +312,23 @@ class Tensor(_engine.TensorBase):
                                f"vec ({vec.shape[0]})")
         return self._product(vec, "mv", lambda *args: None)
 
+    def inner(self, other) -> "Tensor":
+        """Products summed over the last dim of self and of other (dot for 1-D tensors); the other
+        dims of self, then of other, remain."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"inner(): argument 'other' must be Tensor, not {type(other).__name__}")
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1] or self.dtype != other.dtype:
+            raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                               f"{list(self.shape)} and {list(other.shape)} (dtypes {self.dtype}, {other.dtype})")
+        left, right = "abcdefgh"[:self.ndim - 1], "ijklmnop"[:other.ndim - 1]
+        return _apply(ops.Einsum, f"{left}z,{right}z->{left}{right}", self, other)
+
+    def vdot(self, other) -> "Tensor":
+        """dot, for real tensors."""
+        return self.dot(other)
+
     def outer(self, vec2) -> "Tensor":
         """The outer product of two 1-D tensors: out[i, j] = self[i] * vec2[j]."""
         _check_vectors("outer", self, vec2)
@@ -373,6 +390,77 @@ class Tensor(_engine.TensorBase):
     floor = _integral_unary(ops.Floor)
     ceil = _integral_unary(ops.Ceil)
     trunc = fix = _integral_unary(ops.Trunc)
+
+    # the named forms of + - * / and their kin
+    def add(self, other, *, alpha=1) -> "Tensor":
+        """self + alpha * other."""
+        return self + (other if alpha == 1 else _operand(other, "add") * alpha)
+
+    def sub(self, other, *, alpha=1) -> "Tensor":
+        """self - alpha * other."""
+        return self - (other if alpha == 1 else _operand(other, "sub") * alpha)
+
+    subtract = sub
+
+    def rsub(self, other, *, alpha=1) -> "Tensor":
+        """other - alpha * self."""
+        return other - (self if alpha == 1 else self * alpha)
+
+    def mul(self, other) -> "Tensor":
+        """self * other."""
+        return self * other
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None) -> "Tensor":
+        """self / other; rounding_mode "trunc" or "floor" rounds the quotient (its gradient is then 0,
+        and integer operands give an integer result, as in torch)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        other = _operand(other, "div")
+        if self.dtype.kind in "biu" and np.asarray(_array_or_scalar(other)).dtype.kind in "biu":
+            _check_broadcast("div", self, other)
+            a, b = self._array, _array_or_scalar(other)
+            if (np.asarray(b) == 0).any():
+                raise ZeroDivisionError("div: integer division by zero")
+            quotient = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b).astype(np.result_type(a, b))
+            return _make(np.asarray(quotient))
+        quotient = self / other
+        return quotient.floor() if rounding_mode == "floor" else quotient.trunc()
+
+    divide = true_divide = div
+
+    def floor_divide(self, other) -> "Tensor":
+        """self // other: the quotient rounded down (gradient 0)."""
+        return self.div(other, rounding_mode="floor")
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other) -> "Tensor":
+        other = _operand(other, "floor_divide")
+        return _make(np.asarray(other)).div(self, rounding_mode="floor") if not isinstance(other, Tensor) else \
+            other.div(self, rounding_mode="floor")
+
+    def addcmul(self, tensor1, tensor2, *, value=1) -> "Tensor":
+        """self + value * tensor1 * tensor2."""
+        product = tensor1 * tensor2
+        return self + (product if value == 1 else product * value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1) -> "Tensor":
+        """self + value * tensor1 / tensor2."""
+        quotient = tensor1 / tensor2
+        return self + (quotient if value == 1 else quotient * value)
+
+    def clamp_min(self, min) -> "Tensor":
+        """clamp(min=min)."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max) -> "Tensor":
+        """clamp(max=max)."""
+        return self.clamp(max=max)
 
     def neg(self) -> "Tensor":
         """-self, elementwise."""
@@ -468,6 +556,38 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Softmax, self, dim)
 
     # ------------------------------------------------------------ more reductions (prod ... unique)
+    def log_softmax(self, dim=-1) -> "Tensor":
+        """log(softmax(self)) along dim, computed stably in one op."""
+        return _apply(ops.LogSoftmax, self, _normalize_dim(dim, self.ndim, "log_softmax"))
+
+    def nansum(self, dim=None, keepdim=False) -> "Tensor":
+        """sum, with nan entries counted as 0."""
+        return self.masked_fill(self.isnan(), 0).sum(dim, keepdim)
+
+    def nanmean(self, dim=None, keepdim=False) -> "Tensor":
+        """mean of the entries that are not nan."""
+        counted = (~self.isnan()).sum(dim, keepdim)
+        return self.nansum(dim, keepdim) / counted.to(self.dtype)
+
+    def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+        """(var, mean) over dim, as torch.var_mean."""
+        return self.var(dim, unbiased, keepdim, correction=correction), self.mean(dim, keepdim)
+
+    def std_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
+        """(std, mean) over dim, as torch.std_mean."""
+        return self.std(dim, unbiased, keepdim, correction=correction), self.mean(dim, keepdim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None) -> "Tensor":
+        """The n-th forward difference along dim (out[i] = x[i + 1] - x[i]), after joining prepend and append."""
+        from microtorch.functional import cat  # functional builds on Tensor
+        dim = _normalize_dim(dim, self.ndim, "diff")
+        x = cat([t for t in (prepend, self, append) if t is not None], dim) if prepend is not None or \
+            append is not None else self
+        for _ in range(n):
+            length = x.shape[dim]
+            x = x.narrow(dim, 1, max(length - 1, 0)) - x.narrow(dim, 0, max(length - 1, 0))
+        return x
+
     def prod(self, dim=None, keepdim=False, *, dtype=None) -> "Tensor":
         """The product over dim (an int) or of all entries; exact gradients where entries are zero."""
         x = self if dtype is None else self.to(dtype)
@@ -974,7 +1094,7 @@ class Tensor(_engine.TensorBase):
     def abs(self) -> "Tensor":
         return _apply(ops.Abs, self)
 
-    __abs__ = abs
+    __abs__ = absolute = abs
 
     def clamp(self, min=None, max=None) -> "Tensor":
         """Clip values to [min, max].

@@ -136,3 +136,28 @@ def test_norm_errors():
         microtorch.linalg.norm(microtorch.ones(2, 2, 2), ord=1)
     with pytest.raises(IndexError, match="vector_norm"):
         microtorch.linalg.vector_norm(microtorch.ones(2, 2), dim=2)
+
+
+@pytest.mark.parametrize("shapes", [[(4,), (4,)], [(2, 4), (3, 4)], [(2, 3, 4), (4,)], [(), (3,)]], ids=str)
+def test_inner(shapes):
+    check_op(torch.inner, microtorch.inner, shapes)
+
+
+def test_vdot_and_inner_errors():
+    check_op(torch.vdot, microtorch.vdot, [(4,), (4,)])
+    with pytest.raises(RuntimeError, match="the last dimension must match"):
+        microtorch.inner(microtorch.ones(2, 3), microtorch.ones(4))
+
+
+@pytest.mark.parametrize("dims, shapes", [(2, [(2, 3, 4), (3, 4, 5)]), (1, [(2, 3), (3, 4)]), (0, [(2,), (3,)]),
+                                          (([0], [1]), [(3, 2), (4, 3)]), (([1, 0], [0, 2]), [(3, 4), (4, 2, 3)])],
+                         ids=str)
+def test_tensordot(dims, shapes):
+    check_op(lambda a, b: torch.tensordot(a, b, dims), lambda a, b: microtorch.tensordot(a, b, dims), shapes)
+
+
+def test_tensordot_errors():
+    with pytest.raises(RuntimeError, match="contracted dimensions need to match"):
+        microtorch.tensordot(microtorch.ones(2, 3), microtorch.ones(2, 3), 1)
+    with pytest.raises(RuntimeError, match="same length"):
+        microtorch.tensordot(microtorch.ones(2, 3), microtorch.ones(2, 3), ([0, 1], [0]))

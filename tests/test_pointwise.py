@@ -240,3 +240,48 @@ def test_where_three_forms():
 def test_functions_refuse_non_tensors():
     with pytest.raises(TypeError, match="sin: expected a Tensor"):
         microtorch.sin(1.0)
+
+
+# ---------------------------------------------------------------- arithmetic by name
+
+@pytest.mark.parametrize("name, kwargs", [("add", {}), ("add", {"alpha": 2.5}), ("sub", {}), ("sub", {"alpha": -2}),
+                                          ("subtract", {}), ("rsub", {}), ("rsub", {"alpha": 3}), ("mul", {}),
+                                          ("multiply", {}), ("div", {}), ("divide", {}), ("true_divide", {})])
+def test_named_arithmetic(name, kwargs):
+    check_op(lambda a, b: getattr(torch, name)(a, b, **kwargs), lambda a, b: getattr(microtorch, name)(a, b, **kwargs),
+             [(3, 4), (4,)], positive=True)
+    if name != "rsub":  # torch has no Tensor.rsub (ours is there for symmetry)
+        check_op(lambda a: getattr(a, name)(1.5, **kwargs), lambda a: getattr(a, name)(1.5, **kwargs), [(3, 4)])
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_div_rounding_modes_and_floor_divide(mode):
+    a, b = np.array([7.5, -7.5, 3.0, -3.0]), np.array([2.0, 2.0, -2.0, 4.0])
+    check_op(lambda x, y: torch.div(x, y, rounding_mode=mode), lambda x, y: microtorch.div(x, y, rounding_mode=mode),
+             arrays=[a, b], grad=False)  # torch: no gradient; ours: 0, as for floor
+    ints = np.array([7, -7, 3, -3])
+    for divisor in (2, np.array([2, 2, -2, 4])):
+        ours = microtorch.tensor(ints).div(microtorch.tensor(divisor) if np.ndim(divisor) else divisor,
+                                           rounding_mode=mode)
+        theirs = torch.tensor(ints).div(torch.tensor(divisor) if np.ndim(divisor) else divisor, rounding_mode=mode)
+        assert ours.dtype == np.int64 and ours.tolist() == theirs.tolist()
+    assert (microtorch.tensor(ints) // 2).tolist() == (torch.tensor(ints) // 2).tolist()
+    assert (7 // microtorch.tensor([2, -2])).tolist() == (7 // torch.tensor([2, -2])).tolist()
+    check_op(lambda x: x // 0.7, lambda x: x // 0.7, [(3,)], grad=False)  # torch has no floor_divide gradient
+    x = microtorch.tensor([1.5, -2.5], requires_grad=True)
+    (x // 0.7).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="rounding_mode"):
+        microtorch.ones(2).div(2, rounding_mode="round")
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+def test_addcmul_addcdiv(name):
+    check_op(lambda a, b, c: getattr(torch, name)(a, b, c, value=0.5),
+             lambda a, b, c: getattr(microtorch, name)(a, b, c, value=0.5), [(3, 4), (4,), (3, 1)], positive=True)
+
+
+def test_clamp_min_max_and_absolute():
+    check_op(lambda x: torch.clamp_min(x, 0.3), lambda x: microtorch.clamp_min(x, 0.3), [(3, 4)])
+    check_op(lambda x: x.clamp_max(-0.2), lambda x: x.clamp_max(-0.2), [(3, 4)])
+    check_op(lambda x: x.absolute(), lambda x: x.absolute(), [(3, 4)])

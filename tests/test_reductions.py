@@ -214,3 +214,30 @@ def test_count_nonzero():
     for dim in (None, 0, 1, (0, 1)):
         np.testing.assert_array_equal(microtorch.count_nonzero(microtorch.tensor(x), dim=dim).numpy(),
                                       torch.count_nonzero(torch.tensor(x), dim=dim).numpy())
+
+
+def test_nansum_nanmean():
+    x = np.array([[1.0, np.nan, 2.0], [np.nan, 3.0, 4.0]])  # (an all-nan slice: torch's gradient is nan, ours 0)
+    for name in ("nansum", "nanmean"):
+        for kwargs in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+            check_op(lambda t: getattr(torch, name)(t, **kwargs), lambda t: getattr(microtorch, name)(t, **kwargs),
+                     arrays=[x])
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_var_mean_std_mean(name):
+    check_op(lambda x: getattr(torch, name)(x, 1), lambda x: getattr(microtorch, name)(x, 1), [(3, 4)])
+    check_op(lambda x: getattr(torch, name)(x, 0, correction=0, keepdim=True),
+             lambda x: getattr(microtorch, name)(x, 0, correction=0, keepdim=True), [(3, 4)])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"n": 2}, {"dim": 0}, {"n": 3, "dim": -1}], ids=str)
+def test_diff(kwargs):
+    check_op(lambda x: torch.diff(x, **kwargs), lambda x: microtorch.diff(x, **kwargs), [(4, 5)])
+    check_op(lambda x, p, a: torch.diff(x, dim=1, prepend=p, append=a),
+             lambda x, p, a: microtorch.diff(x, dim=1, prepend=p, append=a), [(4, 5), (4, 1), (4, 2)])
+
+
+def test_log_softmax_method():
+    check_op(lambda x: x.log_softmax(0), lambda x: x.log_softmax(0), [(3, 4)])
+    check_op(lambda x: torch.log_softmax(x, -1), lambda x: microtorch.log_softmax(x, -1), [(3, 4)])
