@@ -168,6 +168,91 @@ def _check_matmul(a, b):
             raise RuntimeError(f"matmul: batch dimensions of {shape_a} and {shape_b} cannot be broadcast") from None
 
 
+def _check_matrix_product(op, a, b, names=("mat1", "mat2")):
+    """mm / addmm: two matrices whose inner sizes agree (torch's messages)."""
+    for name, x in zip(("self", "mat2"), (a, b)):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 2:
+            raise RuntimeError(f"{op}: {name} must be a matrix, got shape {x.shape}")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"{op}: {names[0]} and {names[1]} shapes cannot be multiplied "
+                           f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+
+
+def _check_batch_product(op, a, b):
+    """bmm / baddbmm: (b, n, m) @ (b, m, p)."""
+    for name, x in (("batch1", a), ("batch2", b)):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 3:
+            raise RuntimeError(f"{op}: {name} must be a 3D tensor, got shape {x.shape}")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError(f"{op}: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+def _check_vectors(op, a, b):
+    """dot / outer: two 1-D tensors (of the same length for dot)."""
+    for x in (a, b):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): expected Tensor arguments, got {type(x).__name__}")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"{op}: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if op == "dot" and a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
+                           f"to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
+                           "respectively")
+
+
+def _einsum_equation(equation, shapes):
+    """equation with "..." spelled out as letters and the output written out (numpy's implicit output:
+    the letters used once, in alphabetical order, after the "..." dims); checked against the shapes."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): the equation must be a string, got {type(equation).__name__}")
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(f"einsum(): {'more' if len(terms) < len(shapes) else 'fewer'} operands were provided "
+                           f"than specified in the equation ({len(terms)} in {equation!r}, {len(shapes)} given)")
+    used = set(equation) - set(".,->")
+    if not all(c.isalpha() for c in used):
+        raise RuntimeError(f"einsum(): invalid subscript given in the equation {equation!r}: only letters and '...'")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ellipsis_dims = max([len(shape) - len(term.replace("...", "")) for term, shape in zip(terms, shapes)
+                         if "..." in term] or [0])
+    batch = "".join(spare[:ellipsis_dims])
+    explicit = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        letters = len(term.replace("...", ""))
+        if "..." in term:
+            term = term.replace("...", batch[ellipsis_dims - (len(shape) - letters):] if len(shape) > letters else "")
+        if len(term) != len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
+                               f"the number of dimensions ({len(shape)}) for operand {i}"
+                               f"{' and no ellipsis was given' if '...' not in terms[i] else ''}")
+        explicit.append(term)
+    sizes = {}
+    for i, (term, shape) in enumerate(zip(explicit, shapes)):
+        for letter, size in zip(term, shape):
+            seen = sizes.setdefault(letter, size)
+            if size != seen and 1 not in (size, seen):
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {i} which does not "
+                                   f"broadcast with previously seen size {seen}")
+            sizes[letter] = max(seen, size)
+    if arrow:
+        output = output.replace("...", batch)
+    else:
+        counts = "".join(explicit)
+        output = batch + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in batch))
+    missing = [c for c in output if c not in sizes]
+    if missing:
+        raise RuntimeError(f"einsum(): output subscript {missing[0]} does not appear in the equation for any input "
+                           "operand")
+    return ",".join(explicit) + "->" + output
+
+
 def _triangle_args(t, diagonal, op):
     if t.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {t.shape}")
