@@ -4,6 +4,7 @@
     linear.py, activation.py, dropout.py    Linear, Identity, the activations, Dropout
     conv.py, pooling.py, flatten.py         Conv1d/2d, MaxPool2d / MaxUnpool2d / AvgPool2d, Flatten
     normalization.py, sparse.py, loss.py    BatchNorm1d/2d, LayerNorm, Embedding, the losses
+    rnn.py                                  RNN, LSTM, GRU and their cells
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
@@ -20,6 +21,7 @@ from microtorch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hu
 from microtorch.nn.module import Module
 from microtorch.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from microtorch.nn.parameter import Parameter
+from microtorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtorch.nn.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from microtorch.nn.sparse import Embedding
 
@@ -29,4 +31,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
-           "smooth_l1_loss"]
+           "smooth_l1_loss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell",
+           "GRUCell"]

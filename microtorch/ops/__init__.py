@@ -14,6 +14,7 @@ One file per family; an op's gradient is in the file of its family:
     pooling        max_pool2d, max_unpool2d, avg_pool2d
     normalization  the normalisation behind batch_norm and layer_norm
     sparse         embedding
+    rnn            the RNN, LSTM and GRU time loops (one op per layer direction)
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
 
 Conventions (see microtorch.autograd.Function):
@@ -33,6 +34,7 @@ from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogit
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
+from microtorch.ops.rnn import GRUSequence, LSTMSequence, RNNSequence
 from microtorch.ops.reduce import Max, Mean, Sum, Var
 from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
 from microtorch.ops.sparse import Embedding
