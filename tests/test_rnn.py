@@ -9,6 +9,7 @@ import torch
 import microtorch
 from microtorch import nn
 from microtorch.nn.utils import rnn as our_rnn
+from helpers import assert_same_grads
 
 TR = torch.nn.utils.rnn
 TOL = dict(rtol=1e-7, atol=1e-9)
@@ -46,11 +47,7 @@ def backprop_and_compare(theirs, ours, torch_out, our_out, torch_leaves, our_lea
     upstream = [rng.standard_normal(o.shape) for o in our_flat]
     torch.autograd.backward(torch_flat, [torch.tensor(u) for u in upstream])
     sum((o * microtorch.tensor(u)).sum() for o, u in zip(our_flat, upstream)).backward()
-    for i, (t, o) in enumerate(zip(torch_leaves, our_leaves)):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), **TOL, err_msg=f"gradient of input {i}")
-    torch_params = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, torch_params[name].grad.numpy(), **TOL, err_msg=name)
+    assert_same_grads(torch_leaves, our_leaves, theirs, ours, **TOL)
 
 
 # ---------------------------------------------------------------- layers

@@ -5,10 +5,12 @@
     conv.py, pooling.py, flatten.py         Conv1d/2d, MaxPool2d / MaxUnpool2d / AvgPool2d, Flatten
     normalization.py, sparse.py, loss.py    BatchNorm1d/2d, LayerNorm, Embedding, the losses
     rnn.py                                  RNN, LSTM, GRU and their cells
+    attention.py, transformer.py            MultiheadAttention; the Transformer and its layers
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
 from microtorch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from microtorch.nn.attention import MultiheadAttention
 from microtorch.nn.container import ModuleDict, ModuleList, Sequential
 from microtorch.nn.conv import Conv1d, Conv2d
 from microtorch.nn.dropout import Dropout
@@ -24,6 +26,8 @@ from microtorch.nn.parameter import Parameter
 from microtorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtorch.nn.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from microtorch.nn.sparse import Embedding
+from microtorch.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                       TransformerEncoderLayer)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "LogSoftmax", "GELU", "LeakyReLU", "ELU",
@@ -32,4 +36,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
            "smooth_l1_loss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell",
-           "GRUCell"]
+           "GRUCell", "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+           "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -10,6 +10,7 @@ One file per family; an op's gradient is in the file of its family:
     copy           clone, cast to another dtype
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
+    attention      scaled dot-product attention (softmax(q k^T) v in one op)
     conv           conv2d (conv1d is a conv2d of height 1)
     pooling        max_pool2d, max_unpool2d, avg_pool2d
     normalization  the normalisation behind batch_norm and layer_norm
@@ -24,6 +25,7 @@ Conventions (see microtorch.autograd.Function):
 """
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from microtorch.ops.attention import ScaledDotProductAttention
 from microtorch.ops.arithmetic import Abs, Add, Clamp, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Sqrt, Sub, Where
 from microtorch.ops.conv import Conv2d
 from microtorch.ops.copy import _Cast, _Clone
