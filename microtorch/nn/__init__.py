@@ -5,10 +5,13 @@
     conv.py, pooling.py, flatten.py         Conv1d/2d, ConvTranspose1d/2d, Max/Avg/AdaptivePool1d/2d, Flatten
     normalization.py, sparse.py, loss.py    Batch/InstanceNorm, Layer/Group/RMSNorm, Embedding, the losses
     upsampling.py, pixelshuffle.py          Upsample, PixelShuffle / PixelUnshuffle
+    rnn.py                                  RNN, LSTM, GRU and their cells
+    attention.py, transformer.py            MultiheadAttention; the Transformer and its layers
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
 from microtorch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from microtorch.nn.attention import MultiheadAttention
 from microtorch.nn.container import ModuleDict, ModuleList, Sequential
 from microtorch.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from microtorch.nn.dropout import Dropout
@@ -25,7 +28,10 @@ from microtorch.nn.parameter import Parameter
 from microtorch.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from microtorch.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                                    AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d)
+from microtorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from microtorch.nn.sparse import Embedding
+from microtorch.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                       TransformerEncoderLayer)
 from microtorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
@@ -38,4 +44,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "InstanceNorm1d", "InstanceNorm2d", "Embedding", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "mse_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
-           "smooth_l1_loss"]
+           "smooth_l1_loss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell",
+           "GRUCell", "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+           "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -11,11 +11,13 @@ One file per family; an op's gradient is in the file of its family:
     copy           clone, cast to another dtype
     activation     sigmoid, tanh, relu, gelu, leaky_relu, elu, softplus, silu, softmax, log_softmax
     dropout        dropout
+    attention      scaled dot-product attention (softmax(q k^T) v in one op)
     conv           conv2d, conv_transpose2d (the 1-d ones are 2-d of height 1)
     pooling        max_pool2d, max_unpool2d, avg_pool2d, adaptive_max_pool2d; adaptive_avg_pool2d and
                    interpolate, both a matrix per spatial dim (Resample2d)
     normalization  the normalisation behind batch, layer, group, instance and RMS norm
     sparse         embedding
+    rnn            the RNN, LSTM and GRU time loops (one op per layer direction)
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
 
 Conventions (see microtorch.autograd.Function):
@@ -25,6 +27,7 @@ Conventions (see microtorch.autograd.Function):
 """
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import ELU, GELU, SiLU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from microtorch.ops.attention import ScaledDotProductAttention
 from microtorch.ops.arithmetic import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atan2, Atanh, Ceil, Clamp, Cos, Cosh,
                                        Div, Erf, Erfc, Exp, Exp2, Expm1, Floor, Fmod, Frac, Hypot, Lerp, Log, Log1p,
                                        Log2, Log10, LogAddExp, Maximum, Minimum, Mul, NanToNum, Neg, Pow, Reciprocal,
@@ -39,6 +42,7 @@ from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogit
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
+from microtorch.ops.rnn import GRUSequence, LSTMSequence, RNNSequence
 from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Sum, Var, VectorNorm
 from microtorch.ops.shape import (Cat, ConstantPad, DiagEmbed, Diagonal, Expand, Flip, IndexPad, Permute, Reshape, Roll,
                                   Stack, Tile, Transpose)

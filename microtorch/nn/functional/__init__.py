@@ -1,12 +1,13 @@
 """Functions of tensors used to build networks, as torch.nn.functional (imported as F).
 
 One file per family, as the layers in microtorch.nn: activation, linear, dropout, conv,
-pooling, normalization, sparse (embedding, one_hot), loss, padding and vision (interpolate,
-pixel_shuffle). Each function checks its arguments (microtorch._checks) and names the
+pooling, normalization, sparse (embedding, one_hot), loss, padding, vision (interpolate,
+pixel_shuffle) and attention. Each function checks its arguments (microtorch._checks) and names the
 problem before any op runs.
 """
 from microtorch.nn.functional.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax,
                                                  softplus, tanh)
+from microtorch.nn.functional.attention import scaled_dot_product_attention
 from microtorch.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from microtorch.nn.functional.dropout import dropout
 from microtorch.nn.functional.linear import linear
@@ -27,4 +28,4 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_r
            "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "instance_norm",
            "rms_norm", "embedding", "one_hot", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "interpolate",
-           "pixel_shuffle", "pixel_unshuffle", "pad"]
+           "pixel_shuffle", "pixel_unshuffle", "pad", "scaled_dot_product_attention"]
