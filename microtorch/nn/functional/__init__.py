@@ -4,8 +4,9 @@ One file per family, as the layers in microtorch.nn: activation, linear, dropout
 pooling, normalization, sparse (embedding), loss and padding. Each function checks its
 arguments (microtorch._checks) and names the problem before any op runs.
 """
-from microtorch.nn.functional.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax,
-                                                 softplus, tanh)
+from microtorch.nn.functional.activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+                                                 logsigmoid, mish, prelu, relu, relu6, sigmoid, silu, softmax, softmin,
+                                                 softplus, softsign, tanh, tanhshrink, threshold)
 from microtorch.nn.functional.conv import conv1d, conv2d
 from microtorch.nn.functional.dropout import dropout
 from microtorch.nn.functional.linear import linear
@@ -19,4 +20,5 @@ from microtorch.nn.functional.sparse import embedding
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_relu", "elu", "softplus", "silu",
            "linear", "dropout", "conv1d", "conv2d", "max_pool2d", "max_unpool2d", "avg_pool2d", "batch_norm",
            "layer_norm", "embedding", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "pad"]
+           "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "pad", "relu6", "hardtanh", "hardsigmoid", "hardswish", "mish",
+           "softsign", "tanhshrink", "prelu", "softmin", "logsigmoid", "threshold"]
