@@ -10,12 +10,14 @@
     functional/, init.py, utils/            the functions (F), weight initialisation, gradient clipping
 """
 from microtorch.nn import functional, init, utils
-from microtorch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from microtorch.nn.activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
+                                      Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
+                                      Tanh, Tanhshrink, Threshold)
 from microtorch.nn.attention import MultiheadAttention
-from microtorch.nn.container import ModuleDict, ModuleList, Sequential
+from microtorch.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from microtorch.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from microtorch.nn.dropout import Dropout
-from microtorch.nn.flatten import Flatten
+from microtorch.nn.flatten import Flatten, Unflatten
 from microtorch.nn.functional import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                                       huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from microtorch.nn.linear import Identity, Linear
@@ -46,4 +48,6 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "huber_loss",
            "smooth_l1_loss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell",
            "GRUCell", "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
-           "TransformerEncoderLayer", "TransformerDecoderLayer"]
+           "TransformerEncoderLayer", "TransformerDecoderLayer",
+           "ParameterList", "ParameterDict", "Unflatten", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish",
+           "Mish", "Softsign", "Tanhshrink", "PReLU", "Softmin", "LogSigmoid", "Threshold"]

@@ -5,8 +5,9 @@ pooling, normalization, sparse (embedding, one_hot), loss, padding, vision (inte
 pixel_shuffle) and attention. Each function checks its arguments (microtorch._checks) and names the
 problem before any op runs.
 """
-from microtorch.nn.functional.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax,
-                                                 softplus, tanh)
+from microtorch.nn.functional.activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+                                                 logsigmoid, mish, prelu, relu, relu6, sigmoid, silu, softmax, softmin,
+                                                 softplus, softsign, tanh, tanhshrink, threshold)
 from microtorch.nn.functional.attention import scaled_dot_product_attention
 from microtorch.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from microtorch.nn.functional.dropout import dropout
@@ -28,4 +29,6 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_r
            "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "layer_norm", "group_norm", "instance_norm",
            "rms_norm", "embedding", "one_hot", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "l1_loss", "huber_loss", "smooth_l1_loss", "interpolate",
-           "pixel_shuffle", "pixel_unshuffle", "pad", "scaled_dot_product_attention"]
+           "pixel_shuffle", "pixel_unshuffle", "pad", "scaled_dot_product_attention",
+           "relu6", "hardtanh", "hardsigmoid", "hardswish", "mish", "softsign", "tanhshrink", "prelu",
+           "softmin", "logsigmoid", "threshold"]
