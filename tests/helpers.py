@@ -91,3 +91,12 @@ def snapshot(model):
 def assert_unchanged(model, before):
     for old, p in zip(before, model.parameters()):
         np.testing.assert_array_equal(p.data, old)
+
+
+def each_byte_flipped(path, data):
+    """Write data to path with one byte inverted, for each byte in turn; yields the byte's position."""
+    for i in range(len(data)):
+        corrupted = bytearray(data)
+        corrupted[i] ^= 0xFF
+        path.write_bytes(bytes(corrupted))
+        yield i
