@@ -167,7 +167,23 @@ class Tensor(_engine.TensorBase):
     __hash__ = object.__hash__
 
     def __array__(self, dtype=None, copy=None):
-        return self._array if dtype is None else self._array.astype(dtype, copy=False)
+        """The ndarray itself for ``np.asarray(t)`` (shared memory); a copy when copy=True or a dtype differs."""
+        if copy is False and dtype is not None and np.dtype(dtype) != self.dtype:
+            raise ValueError(f"np.asarray: a Tensor of dtype {self.dtype} cannot become {np.dtype(dtype)} without "
+                             "copying (copy=False)")
+        array = self._array if dtype is None else self._array.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Export the data as a DLPack capsule (no copy), for ``np.from_dlpack`` / ``torch.from_dlpack``."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs = {"max_version": max_version, "dl_device": dl_device, "copy": copy}
+        return self._array.__dlpack__(stream=stream, **{k: v for k, v in kwargs.items() if v is not None})
+
+    def __dlpack_device__(self):
+        """(device type, device id) for DLPack: always the CPU, (1, 0)."""
+        return self._array.__dlpack_device__()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -183,9 +199,20 @@ class Tensor(_engine.TensorBase):
     def __int__(self):
         return int(self.item())
 
-    def numpy(self):
-        """The underlying ndarray (shares memory)."""
-        return self._array
+    def numpy(self, *, force=False):
+        """The underlying ndarray, sharing memory and dtype, as ``torch.Tensor.numpy``.
+
+        Parameters
+        ----------
+        force : bool, optional
+            If True, a copy.
+
+        Notes
+        -----
+        torch refuses ``numpy()`` on a tensor that requires grad; microtorch allows it (the
+        original library's code relies on it).
+        """
+        return self._array.copy() if force else self._array
 
     def tolist(self):
         return self._array.tolist()

@@ -104,3 +104,12 @@ def assert_same_grads(torch_leaves, our_leaves, torch_module, our_module, rtol=1
     assert sorted(name for name, _ in our_module.named_parameters()) == sorted(torch_params)
     for name, p in our_module.named_parameters():
         np.testing.assert_allclose(p.grad.data, torch_params[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+
+
+def each_byte_flipped(path, data):
+    """Write data to path with one byte inverted, for each byte in turn; yields the byte's position."""
+    for i in range(len(data)):
+        corrupted = bytearray(data)
+        corrupted[i] ^= 0xFF
+        path.write_bytes(bytes(corrupted))
+        yield i

@@ -5,7 +5,7 @@ As in torch, a module keeps its parameters, buffers and submodules in three orde
 registers it, assigning a Module registers it as a child, and ``register_buffer`` adds a tensor
 that is state but not learnable. ``__getattr__`` reads them back, so ``self.weight`` works.
 """
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -463,41 +463,93 @@ class Module:
                 p.grad = np.zeros_like(p._array)
 
     # ------------------------------------------------------------ state
-    def state_dict(self):
-        """Parameters and buffers by name, as numpy arrays (copies)."""
-        state = OrderedDict((name, p._array.copy()) for name, p in self.named_parameters())
-        state.update((name, b._array.copy()) for name, b in self.named_buffers())
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """Parameters and persistent buffers by name, as torch's ``Module.state_dict``.
+
+        Parameters
+        ----------
+        destination : dict, optional
+            A dict to fill (and return) instead of a new OrderedDict.
+        prefix : str, optional
+            Put in front of every name.
+        keep_vars : bool, optional
+            If True, the Parameters and buffers themselves; otherwise (the default) detached
+            Tensors sharing their storage, so the values follow later training steps.
+
+        Returns
+        -------
+        OrderedDict of str to Tensor
+        """
+        state = OrderedDict() if destination is None else destination
+        for name, tensor in self._named_state():
+            state[prefix + name] = tensor if keep_vars else tensor.detach()
         return state
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy values in by name; every check happens before anything is changed."""
-        own = OrderedDict(self.named_parameters())
-        own.update(self.named_buffers())
+    def _named_state(self):
+        """(name, tensor) for what state_dict holds: parameters, then buffers not marked non-persistent."""
+        yield from self.named_parameters()
+        for module_name, module in self.named_modules():
+            skipped = module.__dict__.get("_non_persistent_buffers_set", ())
+            for name in module.__dict__.get("_buffers", ()):
+                buffer = getattr(module, name)
+                if buffer is not None and name not in skipped:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy values into the parameters and buffers, by name, as torch's ``load_state_dict``.
+
+        Every check happens before anything changes: on error the module is left as it was.
+
+        Parameters
+        ----------
+        state_dict : dict of str to Tensor or array-like
+        strict : bool, optional
+            If True (the default), missing and unexpected keys are errors.
+        assign : bool, optional
+            Accepted for PyTorch compatibility; values are always copied in place (the
+            parameters stay the same objects, so an optimizer holding them keeps working).
+
+        Returns
+        -------
+        _IncompatibleKeys
+            A named tuple (missing_keys, unexpected_keys).
+
+        Raises
+        ------
+        RuntimeError
+            "Error(s) in loading state_dict for <Module>:" followed by the missing and unexpected
+            keys (strict only), size mismatches and non-numeric entries, as torch words them.
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        own = OrderedDict(self._named_state())
         arrays = {}
         for name, value in state_dict.items():
             arrays[name] = value._array if isinstance(value, Tensor) else np.asarray(value)
         missing = [name for name in own if name not in arrays]
         unexpected = [name for name in arrays if name not in own]
         problems = []
-        if strict and missing:
-            problems.append(f"missing keys: {missing}")
         if strict and unexpected:
-            problems.append(f"unexpected keys: {unexpected}")
+            problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
         for name, target in own.items():
-            if name in arrays and arrays[name].dtype.kind not in "biuf":
-                problems.append(f"dtype mismatch for {name}: checkpoint dtype {arrays[name].dtype} is not "
-                                f"a real number type (model dtype {target.dtype})")
-            elif name in arrays and arrays[name].shape != target.shape:
-                problems.append(f"size mismatch for {name}: checkpoint shape {arrays[name].shape}, "
-                                f"model shape {target.shape}")
+            if name not in arrays:
+                continue
+            if arrays[name].dtype.kind not in "biuf":
+                problems.append(f"dtype mismatch for {name}: checkpoint dtype {arrays[name].dtype} is not a real "
+                                f"number type (model dtype {target.dtype}).")
+            elif arrays[name].shape != target.shape:
+                problems.append(f"size mismatch for {name}: copying a param with shape {arrays[name].shape} from "
+                                f"checkpoint, the shape in current model is {target.shape}.")
         if problems:
-            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
-                               + ". The model was not changed.")
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(problems) + "\nThe model was not changed.")
         # Convert everything first, so that nothing is assigned unless everything converts.
         converted = {name: arrays[name].astype(target.dtype, copy=True) for name, target in own.items()
                      if name in arrays}
         for name, value in converted.items():
-            own[name].data = value
+            np.copyto(own[name]._array, value)  # in place, as torch's copy_: the parameter objects stay
             _engine.bump_version(own[name])  # a graph recorded with the old values must not backpropagate
         return _IncompatibleKeys(missing, unexpected)
 
@@ -522,10 +574,14 @@ class Module:
         return text + ")"
 
 
-class _IncompatibleKeys:
-    def __init__(self, missing_keys, unexpected_keys):
-        self.missing_keys, self.unexpected_keys = missing_keys, unexpected_keys
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the keys the state_dict lacked and the ones it had extra."""
+
+    __slots__ = ()
 
     def __repr__(self):
-        return "<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
-            f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
