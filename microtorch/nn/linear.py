@@ -35,5 +35,15 @@ class Linear(Module):
 
 
 class Identity(Module):
-    def forward(self, x):
-        return x
+    """Returns its input; accepts and ignores any constructor arguments, as torch.
+
+    Shape
+    -----
+    Any shape; the output is the input itself.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

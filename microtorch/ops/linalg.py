@@ -37,3 +37,61 @@ class MatMul(Function):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+class NuclearNorm(Function):
+    """The sum of the singular values of the last two dims; its gradient is U @ V^T of the SVD."""
+
+    @staticmethod
+    def forward(ctx, a):
+        u, singular, vt = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vt)
+        return singular.sum(axis=-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        u, vt = ctx.saved_tensors
+        return grad[..., None, None] * (u @ vt)
+
+
+class Einsum(Function):
+    """np.einsum over an explicit equation ("ij,jk->ik": no "...", output written out). Operand k's
+    gradient is the einsum of the output's gradient with the other operands, written to k's subscripts."""
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return np.einsum(equation, *operands, optimize=len(operands) > 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inputs, output = ctx.equation.split("->")
+        subscripts = inputs.split(",")
+        operands = ctx.saved_tensors
+        grads = [None]
+        for k, needed in enumerate(ctx.needs_input_grad[1:]):
+            others = [(s, x) for i, (s, x) in enumerate(zip(subscripts, operands)) if i != k]
+            grads.append(_einsum_grad(subscripts[k], operands[k].shape, output, grad, others) if needed else None)
+        return tuple(grads)
+
+
+def _einsum_grad(subscript, shape, output, grad, others):
+    """The gradient of one einsum operand with subscript and shape, given the other (subscript, array)s."""
+    letters = list(dict.fromkeys(subscript))  # each letter once, in order ("ii" is one letter: a diagonal)
+    sizes = dict(zip(subscript, shape))
+    reachable = set(output).union(*(s for s, _ in others))
+    present = "".join(letter for letter in letters if letter in reachable)
+    terms = ",".join([output, *(s for s, _ in others)])
+    g = np.einsum(f"{terms}->{present}", grad, *(x for _, x in others), optimize=len(others) > 1)
+    # a letter only this operand has was summed away: each of its entries gets the same gradient
+    g = g.reshape([g.shape[present.index(letter)] if letter in present else 1 for letter in letters])
+    # a size-1 dim that broadcast against the others: sum its gradient back
+    broadcast = tuple(i for i, letter in enumerate(letters) if sizes[letter] == 1 and g.shape[i] != 1)
+    g = np.broadcast_to(g.sum(axis=broadcast, keepdims=True), [sizes[letter] for letter in letters])
+    if len(letters) == len(subscript):
+        return g
+    grad_x = np.zeros(shape, dtype=g.dtype)  # a repeated letter read a diagonal: write back to it
+    grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))
+    grad_x[tuple(grid[letters.index(letter)] for letter in subscript)] = g
+    return grad_x
