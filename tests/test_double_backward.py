@@ -139,7 +139,9 @@ def test_second_derivative_matches_torch(name):
             if b is None:
                 assert a is None or not np.any(np.asarray(a)), f"{name}: {kind} derivative of input {i}"
                 continue
-            assert a is not None, f"{name}: {kind} derivative of input {i} is missing"
+            if a is None:   # no graph reached it: torch may still return zeros there
+                assert not np.any(b.detach().numpy()), f"{name}: {kind} derivative of input {i} is missing"
+                continue
             np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), rtol=1e-9, atol=1e-12,
                                        err_msg=f"{name}: {kind} derivative of input {i}")
 

@@ -799,7 +799,7 @@ cdef object _released_error(Context node):
         "if you need to backward through the graph again.")
 
 
-cdef void _count_dependencies(list roots) except *:
+cdef void _count_dependencies(list roots, dict stop=None) except *:
     """First pass: visit every node reachable from the roots once and count its consumers.
 
     It also empties each node's gradient buffer: a backward that failed part-way may have
@@ -821,6 +821,8 @@ cdef void _count_dependencies(list roots) except *:
         node = <Context>stack.pop()
         if node.released:
             raise _released_error(node)
+        if stop is not None and node in stop:
+            continue
         for i in range(node.n_inputs):
             edge = edge_of(node, i)
             if type(edge) is Context:
@@ -840,11 +842,13 @@ cdef class _Targets:
     cdef tuple tensors       # the input tensors themselves
     cdef list grads          # per input: its gradient so far (None until one arrives)
     cdef bint accumulate     # add into .grad (backward(inputs=)), or only collect (autograd.grad)
+    cdef bint stop           # the targets' nodes are not run nor looked past (partial derivatives)
 
-    def __init__(self, tuple tensors, bint accumulate):
+    def __init__(self, tuple tensors, bint accumulate, bint stop=False):
         cdef TensorBase t
         self.tensors = tensors
         self.accumulate = accumulate
+        self.stop = stop
         self.grads = [None] * len(tensors)
         self.position = {}
         for i, t in enumerate(tensors):
@@ -860,7 +864,7 @@ cdef class _Targets:
 
 
 def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=False, inputs=None,
-                 bint accumulate=True):
+                 bint accumulate=True, bint stop_at_inputs=False):
     """Backpropagate gradients (one per root, shaped like it) through the roots' graph.
 
     roots is a tensor or a sequence of tensors. With create_graph, the gradients are Tensors and
@@ -870,7 +874,7 @@ def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=Fa
     """
     cdef TensorBase root
     cdef Context node
-    cdef _Targets targets = None if inputs is None else _Targets(tuple(inputs), accumulate)
+    cdef _Targets targets = None if inputs is None else _Targets(tuple(inputs), accumulate, stop_at_inputs)
     if isinstance(roots, TensorBase):
         roots, gradients = (roots,), (gradients,)
     cdef list nodes = []
@@ -883,7 +887,7 @@ def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=Fa
         else:
             nodes.append(root.grad_fn)
     if nodes:
-        _count_dependencies(nodes)
+        _count_dependencies(nodes, targets.position if targets is not None and targets.stop else None)
         for root, gradient in zip(roots, gradients):
             if root.grad_fn is not None:
                 accumulate_node(root.grad_fn, gradient, create_graph)
@@ -920,6 +924,8 @@ cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targ
                 _retain(node, grad, create_graph)
             if targets is not None and node in targets.position:
                 targets.deliver(targets.position[node], grad, create_graph)
+                if targets.stop:
+                    continue   # a partial derivative: this input's own graph is not our business
             if node.version0 is not None:
                 _check_versions(node)
             if create_graph:
@@ -1018,6 +1024,15 @@ cdef void _accumulate_leaf_tensor(TensorBase leaf, object grad) except *:
     leaf._grad_tensor = grad
 
 
+cdef bint _is_constant_input(Context node, object array):
+    # Is array one of the node's inputs that needed no gradient (its edge is the value itself)?
+    cdef Py_ssize_t i
+    for i in range(node.n_inputs):
+        if edge_of(node, i) is array:
+            return True
+    return False
+
+
 cdef tuple _saved_for_graph(Context node):
     # The node's saved arrays as tensors of the graph: its output as a tensor whose grad_fn is the
     # node itself, an input as the input's own tensor (or one with its grad_fn). Masks and indices
@@ -1045,7 +1060,7 @@ cdef tuple _saved_for_graph(Context node):
                 item = t
             elif isinstance(edge, TensorBase) and (<TensorBase>edge)._data is item:
                 item = edge
-        elif type(item) is ndarray and (<object>item).dtype.kind in "fc":
+        elif type(item) is ndarray and (<object>item).dtype.kind in "fc" and not _is_constant_input(node, item):
             raise RuntimeError(
                 f"{node.name}: its backward uses a value computed inside forward (saved array {j}, shape "
                 f"{item.shape}), so it cannot be differentiated again with create_graph=True")
@@ -1073,11 +1088,81 @@ def graph_backward_op():
     return None if microtorch_graph_node == NULL else (<Context>microtorch_graph_node).name
 
 
+class Alias:
+    """Stands for an input of a fused op in the graph of the op's decomposition (an identity)."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+cdef TensorBase _alias(object array, Context parent):
+    # A tensor holding array whose node passes its gradient on to parent unchanged. The graph of a
+    # decomposition starts at aliases, so that its backward stops there without touching the outer graph.
+    cdef Context ctx = Context.__new__(Context)
+    ctx.n_inputs = 1
+    ctx.edge0 = parent
+    ctx.fn = Alias
+    ctx.backward = Alias.backward
+    ctx.needs_input_grad = (True,)
+    ctx.out_shape = array.shape
+    ctx.out_dtype = array.dtype
+    cdef TensorBase t = wrap(array)
+    t.grad_fn = ctx
+    t._requires_grad = True
+    return t
+
+
+cdef object _saved_input(Context node, Py_ssize_t i):
+    # The array forward saved for input i (an op with a decomposition saves every non-leaf input).
+    cdef Py_ssize_t j
+    if node.saved is not None:
+        for j in range(min(PyTuple_GET_SIZE(node.saved), SAVED_TRACKED)):
+            if ((node.saved_sources >> (4 * j)) & 15) == SAVED_INPUT0 + i:
+                return <object>PyTuple_GET_ITEM(node.saved, j)
+    raise RuntimeError(f"{node.name}: its decomposition needs input {i}, which forward did not save "
+                       "(save every tensor input with ctx.save_for_backward)")
+
+
+cdef tuple _decomposed_backward(Context node, object grad):
+    # A fused op whose backward uses values made inside forward, differentiated with create_graph:
+    # run its decomposition (the same function written with recorded ops) on aliases of its inputs,
+    # and return the gradient of that with respect to each input, itself recorded.
+    cdef Py_ssize_t i
+    cdef list args = [], wrt = [], positions = []
+    for i in range(node.n_inputs):
+        edge = edge_of(node, i)
+        if type(edge) is Context:
+            arg = _alias(_saved_input(node, i), <Context>edge)
+        elif isinstance(edge, TensorBase):
+            arg = edge
+        else:
+            args.append(edge)   # a constant (an array for a tensor that needs no gradient)
+            continue
+        args.append(arg)
+        wrt.append(arg)
+        positions.append(i)
+    cdef PyObject *outer = microtorch_graph_node
+    global microtorch_graph_node
+    microtorch_graph_node = <PyObject*>node   # np.asarray on a graph tensor in there would cut the gradient
+    try:
+        out = node.fn.decomposition(*args)
+    finally:
+        microtorch_graph_node = outer
+    grads = run_backward((out,), (grad,), True, True, tuple(wrt), False, True)
+    result = [None] * node.n_inputs
+    for i, g in zip(positions, grads):
+        result[i] = g
+    return tuple(result)
+
+
 cdef object _graph_backward(Context node, object grad):
     # Run node's backward on Tensors, recording it.
     if getattr(node.fn, "once_differentiable", False):
         raise RuntimeError(
             f"{node.name}: its backward is not differentiable, so create_graph=True cannot pass through it")
+    if hasattr(node.fn, "decomposition"):
+        return _decomposed_backward(node, _as_graph_tensor(grad))
     node.graph_saved = _saved_for_graph(node) if node.saved is not None else None
     cdef PyObject *outer = microtorch_graph_node   # a backward may run another backward (nested)
     global microtorch_graph_node

@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - scipy is optional
 
 def _erf(x):
     """The error function of an array, or of a Tensor in a create_graph backward (the recorded op)."""
-    return _erf_of_array(x) if isinstance(x, np.ndarray) else x.erf()
+    return _erf_of_array(x).astype(x.dtype, copy=False) if isinstance(x, np.ndarray) else x.erf()
 
 
 def _sigmoid(x):
@@ -72,7 +72,7 @@ class GELU(Function):
         ctx.approximate = approximate
         if approximate == "tanh":
             return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
-        return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+        return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -84,7 +84,7 @@ class GELU(Function):
             return grad * slope, None
         cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-        return grad * (cdf + x * pdf).astype(x.dtype, copy=False), None
+        return grad * (cdf + x * pdf), None
 
 
 class LeakyReLU(Function):

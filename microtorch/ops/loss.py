@@ -16,7 +16,8 @@ def _reduce(loss, reduction):
 def _weighted_mean(loss, total_weight):
     """loss.sum() / total_weight as a 0-d array; nan, quietly as in torch, when every target is ignored."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(loss.sum() / total_weight)
+        total = loss.sum() / total_weight
+        return total if not isinstance(total, (np.ndarray, np.generic)) else np.asarray(total)
 
 
 class MSELoss(Function):
@@ -46,6 +47,28 @@ def _class_target_weights(target, weight, ignore_index, dtype):
     return safe_target, sample_weight
 
 
+def _class_axis(weight, ndim):
+    """Per-class weights shaped to broadcast along dim 1 of (N, C, d1, ...)."""
+    return weight.reshape((1, len(weight)) + (1,) * (ndim - 2))
+
+
+def _coefficients(logits, target, weight, ignore_index, label_smoothing):
+    """Each class's coefficient a in a sample's loss -sum_c a_c * log_softmax_c, and what "mean" divides by."""
+    classes, ndim = logits.shape[1], logits.ndim
+    class_weight = 1 if weight is None else _class_axis(weight, ndim)
+    if target.dtype.kind in "iu":
+        safe_target, sample_weight = _class_target_weights(target, weight, ignore_index, logits.dtype)
+        one_hot = np.arange(classes).reshape((1, classes) + (1,) * (ndim - 2)) == safe_target[:, None]
+        kept = (target != ignore_index)[:, None]
+        smoothed = (1 - label_smoothing) * one_hot + label_smoothing / classes
+        return (class_weight * smoothed * kept).astype(logits.dtype), sample_weight.sum()
+    return class_weight * ((1 - label_smoothing) * target + label_smoothing / classes), np.size(target) // classes
+
+
+def _reduce_by(loss, reduction, divisor):
+    return _weighted_mean(loss, divisor) if reduction == "mean" else _reduce(loss, reduction)
+
+
 class CrossEntropy(Function):
     """Log-softmax and negative log-likelihood in one op, as torch.nn.functional.cross_entropy.
 
@@ -61,29 +84,21 @@ class CrossEntropy(Function):
         if (logits.ndim == 2 and target.dtype.kind in "iu" and weight is None and label_smoothing == 0
                 and not (target == ignore_index).any()):
             # The common case in fewer kernels: each sample's loss is minus its target's log-probability.
-            ctx.save_for_backward(log_probs)
+            ctx.save_for_backward(log_probs, logits)
             ctx.reduction, ctx.divisor, ctx.target = reduction, len(target), target
             loss = -log_probs[np.arange(len(target)), target]
             return np.asarray(loss.sum() / len(target)) if reduction == "mean" else _reduce(loss, reduction)
-        classes = logits.shape[1]
-        class_weight = 1 if weight is None else weight.reshape((1, classes) + (1,) * (logits.ndim - 2))
-        if target.dtype.kind in "iu":
-            safe_target, sample_weight = _class_target_weights(target, weight, ignore_index, logits.dtype)
-            one_hot = np.zeros_like(log_probs)
-            np.put_along_axis(one_hot, safe_target[:, None], 1, axis=1)
-            kept = (target != ignore_index)[:, None]
-            coefficients = class_weight * ((1 - label_smoothing) * one_hot + label_smoothing / classes) * kept
-            divisor = sample_weight.sum()
-        else:
-            coefficients = class_weight * ((1 - label_smoothing) * target + label_smoothing / classes)
-            divisor = log_probs.size // classes
-        loss = -(coefficients * log_probs).sum(axis=1)
-        ctx.save_for_backward(log_probs, coefficients)
+        coefficients, divisor = _coefficients(logits, target, weight, ignore_index, label_smoothing)
+        ctx.save_for_backward(log_probs, coefficients, logits, target)
         ctx.reduction, ctx.divisor = reduction, divisor
-        ctx.target_scale = -(1 - label_smoothing) * class_weight
-        if reduction == "mean":
-            return _weighted_mean(loss, divisor)
-        return _reduce(loss, reduction)
+        ctx.target_scale = -(1 - label_smoothing) * (1 if weight is None else _class_axis(weight, logits.ndim))
+        return _reduce_by(-(coefficients * log_probs).sum(axis=1), reduction, divisor)
+
+    @staticmethod
+    def decomposition(logits, target, reduction, weight=None, ignore_index=-100, label_smoothing=0.0):
+        """The same loss from recorded ops, differentiated by a create_graph backward."""
+        coefficients, divisor = _coefficients(logits, target, weight, ignore_index, label_smoothing)
+        return _reduce_by(-(coefficients * logits.log_softmax(1)).sum(1), reduction, divisor)
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,13 +106,13 @@ class CrossEntropy(Function):
             grad = grad / ctx.divisor
         elif ctx.reduction == "none":
             grad = np.expand_dims(grad, 1)
-        if len(ctx.saved_tensors) == 1:  # the common case: softmax minus the one-hot target
-            (log_probs,) = ctx.saved_tensors
+        if len(ctx.saved_tensors) == 2:  # the common case: softmax minus the one-hot target
+            log_probs, _ = ctx.saved_tensors
             grad_logits = np.exp(log_probs)
             grad_logits[np.arange(len(ctx.target)), ctx.target] -= 1
             grad_logits *= grad
             return grad_logits, None, None, None, None, None
-        log_probs, coefficients = ctx.saved_tensors
+        log_probs, coefficients, _, _ = ctx.saved_tensors
         need_logits, need_target = ctx.needs_input_grad[:2]
         grad_logits = grad_target = None
         if need_logits:
@@ -146,6 +161,12 @@ class BinaryCrossEntropy(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
+    def decomposition(p, t, weight, reduction):
+        """The same loss from recorded ops, differentiated by a create_graph backward."""
+        loss = -(t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log1p(-p), -100))
+        return _reduce(loss if weight is None else loss * weight, reduction)
+
+    @staticmethod
     def backward(ctx, grad):
         p, t, log_p, log_q = ctx.saved_tensors
         need_p, need_t = ctx.needs_input_grad[:2]
@@ -173,6 +194,14 @@ class BinaryCrossEntropyWithLogits(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
+    def decomposition(x, t, weight, pos_weight, reduction):
+        """The same loss from recorded ops, differentiated by a create_graph backward."""
+        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))   # log(1 + exp(-x)), stably
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        loss = (1 - t) * x + log_weight * softplus_neg
+        return _reduce(loss if weight is None else loss * weight, reduction)
+
+    @staticmethod
     def backward(ctx, grad):
         x, t, softplus_neg = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad[:2]
@@ -196,15 +225,16 @@ class HuberLoss(Function):
         diff = prediction - target
         size = np.abs(diff)
         loss = np.where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(prediction, target)
         ctx.delta, ctx.reduction = delta, reduction
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
+        prediction, target = ctx.saved_tensors
+        diff = prediction - target
         if ctx.reduction == "mean":
-            grad = grad / diff.size
+            grad = grad / np.size(diff)
         grad_prediction = grad * np.clip(diff, -ctx.delta, ctx.delta)
         need_prediction, need_target = ctx.needs_input_grad[:2]
         return (grad_prediction if need_prediction else None,

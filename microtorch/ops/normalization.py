@@ -14,13 +14,19 @@ class Normalize(Function):
         centered = x - x.mean(axis=dims, keepdims=True) if center else x
         inv_std = 1 / np.sqrt((centered * centered).mean(axis=dims, keepdims=True) + eps)
         out = centered * inv_std
-        ctx.save_for_backward(out, inv_std)
+        ctx.save_for_backward(out, inv_std, x)
         ctx.dims, ctx.center = dims, center
         return out
 
     @staticmethod
+    def decomposition(x, dims, eps, center=True):
+        """The same normalisation from recorded ops, differentiated by a create_graph backward."""
+        centered = x - np.mean(x, axis=dims, keepdims=True) if center else x
+        return centered / np.sqrt(np.mean(centered * centered, axis=dims, keepdims=True) + eps)
+
+    @staticmethod
     def backward(ctx, grad):
-        out, inv_std = ctx.saved_tensors
+        out, inv_std, _ = ctx.saved_tensors
         dims = ctx.dims
         mean_grad_out = (grad * out).mean(axis=dims, keepdims=True)
         mean_grad = grad.mean(axis=dims, keepdims=True) if ctx.center else 0
