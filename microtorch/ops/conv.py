@@ -2,7 +2,7 @@
 arithmetic is a few matmuls, never a Python loop over pixels. The window helpers serve pooling too."""
 import numpy as np
 
-from microtorch.autograd.function import Function
+from microtorch.autograd.function import Function, run
 
 
 def _windows(xp, kernel, stride, dilation):
@@ -14,6 +14,20 @@ def _windows(xp, kernel, stride, dilation):
     s_n, s_c, s_h, s_w = xp.strides
     return np.lib.stride_tricks.as_strided(
         xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+
+
+def _gathered_windows(x, kernel, stride, pads, dilation, fill=0.0):
+    """Every kernel window of x (N, C, H, W), padded with fill, as (N, C, kh, kw, OH, OW), read by integer
+    indices: the same values as _windows, from recorded ops when x is a Tensor (the decompositions)."""
+    from microtorch.ops.shape import ConstantPad   # shape's padding helpers import this module
+    if any(map(any, pads)):
+        x = run(ConstantPad, x, ((0, 0), (0, 0), *pads), fill)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    rows = np.arange(kh)[:, None, None, None] * dh + np.arange(oh)[None, None, :, None] * sh
+    cols = np.arange(kw)[None, :, None, None] * dw + np.arange(ow)[None, None, None, :] * sw
+    return x[:, :, rows, cols]
 
 
 def _read_by_offset(array, i, j, out_size, stride, dilation):
@@ -99,15 +113,26 @@ class Conv2d(Function):
         kernels = weight.reshape(groups, out_channels // groups, -1)
         out = _channels_last_to_batch(_grouped_matmul(kernels, columns).reshape(out_channels, n, oh, ow), bias)
         need_x, need_weight = ctx.needs_input_grad[:2]
-        # the columns only serve the weight gradient; the input gradient needs the kernels
-        ctx.save_for_backward(columns if need_weight else None, kernels if need_x else None)
+        # the columns only serve the weight gradient; the input gradient needs the kernels (x and weight
+        # themselves serve a create_graph backward, through the decomposition)
+        ctx.save_for_backward(columns if need_weight else None, kernels if need_x else None, x, weight)
         ctx.padded_shape, ctx.pads, ctx.stride, ctx.dilation = xp.shape, pads, stride, dilation
         ctx.weight_shape, ctx.groups = weight.shape, groups
         return out
 
     @staticmethod
+    def decomposition(x, weight, bias, stride, pads, dilation, groups):
+        """conv2d from recorded ops (windows gathered by index, one batched matmul), for create_graph."""
+        windows = _gathered_windows(x, weight.shape[2:], stride, pads, dilation)
+        n, channels, kh, kw, oh, ow = windows.shape
+        out_channels = weight.shape[0]
+        columns = windows.reshape(n, groups, channels // groups * kh * kw, oh * ow)
+        out = (weight.reshape(1, groups, out_channels // groups, -1) @ columns).reshape(n, out_channels, oh, ow)
+        return out if bias is None else out + bias.reshape(1, out_channels, 1, 1)
+
+    @staticmethod
     def backward(ctx, grad):
-        columns, kernels = ctx.saved_tensors
+        columns, kernels, _, _ = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         groups, (_, _, kh, kw) = ctx.groups, ctx.weight_shape
         n, channels, height, width = ctx.padded_shape

@@ -2,7 +2,7 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
-from microtorch.ops.conv import _col2im, _unpad, _windows
+from microtorch.ops.conv import _col2im, _gathered_windows, _unpad, _windows
 
 
 def _window_maxima(x, kernel, stride, pads, dilation):
@@ -32,7 +32,15 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, pads, dilation):
         xp, flat, ctx.argmax = _window_maxima(x, kernel, stride, pads, dilation)
         ctx.padded_shape, ctx.pads, ctx.kernel, ctx.stride, ctx.dilation = xp.shape, pads, kernel, stride, dilation
+        ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
         return np.take_along_axis(flat, ctx.argmax, axis=2)[:, :, 0]
+
+    @staticmethod
+    def decomposition(x, kernel, stride, pads, dilation):
+        """max_pool2d from recorded ops: the windows gathered by index, then their maximum."""
+        windows = _gathered_windows(x, kernel, stride, pads, dilation, fill=-np.inf)
+        n, c, kh, kw, oh, ow = windows.shape
+        return windows.reshape(n, c, kh * kw, oh, ow).max(2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -71,7 +79,13 @@ class AvgPool2d(Function):
         xp = np.pad(x, ((0, 0), (0, 0), *pads)) if any(map(any, pads)) else x
         windows = _windows(xp, kernel, stride, (1, 1))
         ctx.padded_shape, ctx.pads, ctx.stride, ctx.kernel, ctx.divisor = xp.shape, pads, stride, kernel, divisor
+        ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
         return (windows.sum(axis=(2, 3)) / divisor).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def decomposition(x, kernel, stride, pads, divisor):
+        """avg_pool2d from recorded ops: the windows gathered by index, summed, divided."""
+        return _gathered_windows(x, kernel, stride, pads, (1, 1)).sum((2, 3)) / divisor
 
     @staticmethod
     def backward(ctx, grad):
