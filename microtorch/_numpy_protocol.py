@@ -156,9 +156,21 @@ FUNCTIONS = {
     np.stack: lambda arrays, axis=0: _functional().stack([_tensor(a) for a in arrays], dim=axis),
     np.clip: lambda a, a_min=None, a_max=None: _tensor(a).clamp(a_min, a_max),
     np.split: lambda a, indices, axis=0: _split(_tensor(a), indices, axis),
+    np.flip: lambda a, axis=None: _tensor(a).flip(tuple(range(_tensor(a).ndim)) if axis is None else axis),
+    np.roll: lambda a, shift, axis=None: _tensor(a).roll(shift, axis),
+    np.cumsum: lambda a, axis=None, **_: _tensor(a).reshape(-1).cumsum(0) if axis is None else _tensor(a).cumsum(axis),
+    np.cumprod: lambda a, axis=None, **_: _tensor(a).reshape(-1).cumprod(0) if axis is None else _tensor(a).cumprod(axis),
+    np.prod: lambda a, axis=None, keepdims=False, **_: _prod(_tensor(a), axis, keepdims),
+    np.einsum: lambda subscripts, *operands, **_: _functional().einsum(subscripts, *[_tensor(o) for o in operands]),
     np.triu: lambda a, k=0: _tensor(a).triu(k),
     np.tril: lambda a, k=0: _tensor(a).tril(k),
 }
+
+
+def _prod(t, axis, keepdims):
+    if axis is None:
+        return t.prod()
+    return t.prod(axis, keepdim=bool(keepdims))
 
 
 def _split(t, boundaries, axis):

@@ -103,7 +103,45 @@ OPS = {
     "huber_loss": (lambda L, f, x, t: f.huber_loss(x * x, t, delta=0.5), [(3, 4), (3, 4)], (-2, 2)),
     "smooth_l1_loss": (lambda L, f, x, t: f.smooth_l1_loss(x * x, t, beta=0.5), [(3, 4), (3, 4)], (-2, 2)),
     "setitem": (lambda L, f, a, b: _setitem(a * a, b), [(3, 4), (4,)], (-2, 2)),
+    "sin cos": (lambda L, f, a: a.sin() * a.cos(), [(2, 3)], (-2, 2)),
+    "log1p expm1": (lambda L, f, a: (a * a).log1p() + a.expm1(), [(2, 3)], (-1, 1)),
+    "erf": (lambda L, f, a: (a * a).erf() * a, [(2, 3)], (-1, 1)),
+    "atan2": (lambda L, f, a, b: L.atan2(a, b), [(2, 3), (2, 3)], (0.5, 2)),
+    "hypot": (lambda L, f, a, b: L.hypot(a, b), [(2, 3), (2, 3)], (0.5, 2)),
+    "sinh tanh": (lambda L, f, a: a.sinh() * a.tanh(), [(2, 3)], (-1, 1)),
+    "rsqrt": (lambda L, f, a: a.rsqrt(), [(2, 3)], (0.5, 2)),
+    "lerp": (lambda L, f, a, b: L.lerp(a, b, 0.3) ** 2, [(2, 3), (2, 3)], (-1, 1)),
+    "prod": (lambda L, f, a: a.prod(1), [(2, 3)], (0.5, 2)),
+    "cumsum": (lambda L, f, a: (a * a).cumsum(1), [(2, 3)], (-1, 1)),
+    "cumprod": (lambda L, f, a: a.cumprod(1), [(2, 3)], (0.5, 2)),
+    "logsumexp": (lambda L, f, a: a.logsumexp(1), [(2, 3)], (-1, 1)),
+    "norm": (lambda L, f, a: a.norm(dim=1), [(2, 3)], (0.5, 2)),
+    "amax": (lambda L, f, a: (a * a).amax(1), [(2, 3)], (-1, 1)),
+    "einsum": (lambda L, f, a, b: L.einsum("ij,jk->ik", a, b).tanh(), [(2, 3), (3, 4)], (-1, 1)),
+    "flip roll": (lambda L, f, a: (a.flip(0).roll(1, 1)) ** 3, [(2, 3)], (-1, 1)),
+    "repeat": (lambda L, f, a: a.repeat(2, 1) ** 3, [(2, 3)], (-1, 1)),
+    "sort values": (lambda L, f, a: (a * a).sort(1).values * 1.0, [(2, 3)], (-1, 1)),
+    "topk values": (lambda L, f, a: (a * a).topk(2, 1).values * 1.0, [(2, 3)], (-1, 1)),
+    # torch has no double backward for its fused CPU attention kernel: its reference is the formula
+    "scaled_dot_product_attention": (lambda L, f, q, k, v: f.scaled_dot_product_attention(q, k, v, is_causal=True)
+                                     if L is mt else _causal_attention(q, k, v),
+                                     [(1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4)], (-1, 1)),
+    "conv_transpose2d": (lambda L, f, x, w: f.conv_transpose2d(x, w, stride=2).tanh(),
+                         [(1, 2, 3, 3), (2, 3, 2, 2)], (-1, 1)),
+    "adaptive_avg_pool2d": (lambda L, f, x: f.adaptive_avg_pool2d(x * x, (2, 3)), [(1, 2, 5, 4)], (-1, 1)),
+    "interpolate bilinear": (lambda L, f, x: f.interpolate(x * x, scale_factor=2, mode="bilinear"),
+                             [(1, 1, 2, 3)], (-1, 1)),
+    "group_norm": (lambda L, f, x, w, b: f.group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)], (-2, 2)),
+    "rms_norm": (lambda L, f, x, w: f.rms_norm(x, (4,), w), [(3, 4), (4,)], (-2, 2)),
+    "one_hot embedding": (lambda L, f, w: f.embedding(L.tensor([1, 1, 0]), w, padding_idx=0) ** 2,
+                          [(3, 2)], (-2, 2)),
 }
+
+
+def _causal_attention(q, k, v):
+    scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    scores = scores.masked_fill(torch.ones(3, 3, dtype=torch.bool).triu(1), float("-inf"))
+    return scores.softmax(-1) @ v
 
 
 def _setitem(x, value):

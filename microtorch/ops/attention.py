@@ -35,6 +35,17 @@ class ScaledDotProductAttention(Function):
         return weights @ value
 
     @staticmethod
+    def decomposition(query, key, value, mask, scale, keep):
+        """The same attention from recorded ops, differentiated by a create_graph backward."""
+        scores = (query @ np.swapaxes(key, -1, -2)) * scale
+        attends = 1.0
+        if mask is not None:   # -inf becomes a huge negative number; rows with nothing to attend give zeros
+            scores = scores + np.where(np.isfinite(mask), mask, -1e30)
+            attends = np.isfinite(mask).any(axis=-1, keepdims=True)
+        weights = scores.softmax(-1) * attends
+        return (weights if keep is None else weights * keep) @ value
+
+    @staticmethod
     def backward(ctx, grad):
         query, key, value, probs, keep = ctx.saved_tensors
         need_q, need_k, need_v = ctx.needs_input_grad[:3]

@@ -201,14 +201,35 @@ class ConvTranspose2d(Function):
                               stride, dilation)
         out = _channels_last_to_batch(_unpad(out, pads), bias)
         need_x, need_weight = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(x_rows if need_weight else None, kernels if need_x else None)
+        # x and weight themselves serve a create_graph backward, through the decomposition
+        ctx.save_for_backward(x_rows if need_weight else None, kernels if need_x else None, x, weight)
         ctx.x_shape, ctx.weight_shape, ctx.groups = x.shape, weight.shape, groups
         ctx.stride, ctx.pads, ctx.dilation = stride, pads, dilation
         return out
 
     @staticmethod
+    def decomposition(x, weight, bias, stride, pads, dilation, groups, output_padding):
+        """conv_transpose2d from recorded ops: each input pixel times the kernel, added (a ScatterAdd) where
+        it lands in the full output, which is then cropped; for a create_graph backward."""
+        from microtorch.ops.index import _scatter_add   # index imports nothing from here; kept local to the decomposition
+        n, in_channels, height, width = x.shape
+        _, out_per_group, kh, kw = weight.shape
+        (sh, sw), (dh, dw) = stride, dilation
+        full = tuple((size - 1) * s + d * (k - 1) + 1 + extra for size, s, d, k, extra
+                     in zip((height, width), stride, dilation, (kh, kw), output_padding))
+        kernels = weight.reshape(groups, in_channels // groups, out_per_group * kh * kw)
+        pixels = x.reshape(n, groups, in_channels // groups, height * width)
+        spread = (np.swapaxes(kernels, -1, -2)[None] @ pixels).reshape(n, groups * out_per_group, kh, kw, height, width)
+        rows = np.arange(kh)[:, None, None, None] * dh + np.arange(height)[None, None, :, None] * sh
+        cols = np.arange(kw)[None, :, None, None] * dw + np.arange(width)[None, None, None, :] * sw
+        out = _scatter_add((n, groups * out_per_group, *full), (slice(None), slice(None), rows, cols), spread)
+        (top, bottom), (left, right) = pads
+        out = out[:, :, top:full[0] - bottom, left:full[1] - right]
+        return out if bias is None else out + bias.reshape(1, -1, 1, 1)
+
+    @staticmethod
     def backward(ctx, grad):
-        x_rows, kernels = ctx.saved_tensors
+        x_rows, kernels, _, _ = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         n, in_channels, height, width = ctx.x_shape
         columns, _ = _columns(_pad(grad, ctx.pads), ctx.weight_shape[2:], ctx.stride, ctx.dilation, ctx.groups,

@@ -130,9 +130,24 @@ class LogSumExp(Function):
         return out if keepdim else np.squeeze(out, dim)
 
     @staticmethod
+    def decomposition(x, dim, keepdim):
+        """The same function from recorded ops (the shift is a constant: the result does not depend on it)."""
+        shift = np.max(x.detach(), axis=dim, keepdims=True) if x.numel() else 0
+        shift = np.where(np.isfinite(shift), shift, 0)
+        out = np.log(np.sum(np.exp(x - shift), axis=dim, keepdims=True)) + shift
+        return out if keepdim else np.squeeze(out, dim)
+
+    @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         return _expand_reduced(grad, x.shape, ctx.dim, ctx.keepdim) * np.exp(x - out), None, None
+
+
+def _drop_reduced(out, dim, keepdim):
+    """A keepdim reduction's result without the reduced dims, unless keepdim."""
+    if keepdim:
+        return out
+    return out.reshape(()) if dim is None else np.squeeze(out, dim)
 
 
 class VectorNorm(Function):
@@ -152,9 +167,21 @@ class VectorNorm(Function):
             out = (magnitude ** p).sum(axis=dim, keepdims=True) ** (1 / p)
         ctx.save_for_backward(x, out)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
-        if keepdim:
-            return out
-        return out.reshape(()) if dim is None else np.squeeze(out, dim)
+        return _drop_reduced(out, dim, keepdim)
+
+    @staticmethod
+    def decomposition(x, p, dim, keepdim):
+        """The same norm from recorded ops, differentiated by a create_graph backward."""
+        magnitude = np.abs(x)
+        if p == np.inf:
+            out = magnitude.amax(dim, keepdim=True)
+        elif p == -np.inf:
+            out = magnitude.amin(dim, keepdim=True)
+        elif p == 0:
+            out = (np.asarray(x.detach()) != 0).sum(axis=dim, keepdims=True).astype(x.dtype)
+        else:
+            out = np.sum(magnitude ** p, axis=dim, keepdims=True) ** (1 / p)
+        return _drop_reduced(out, dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
