@@ -268,7 +268,8 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=10, help="names to invent at the end")
     parser.add_argument("--plot", default="names_loss.png", help="where to save the loss plot ('' for none)")
     parser.add_argument("--engine", choices=["microtorch", "torch"], default="microtorch")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (numpy's, and torch's with --engine torch)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (numpy's, and torch's with --engine torch)")
     train(parser.parse_args(argv))
 
 

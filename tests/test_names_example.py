@@ -22,8 +22,10 @@ def run_names(*args):
 @pytest.mark.parametrize("model", ["bigram", "mlp", "lstm", "transformer"])  # rnn and gru share lstm's code
 def test_names_smoke(model, tmp_path):
     plot = tmp_path / "loss.png"
-    result = run_names("--model", model, "--steps", 3, "--batch-size", 8, "--names", 300, "--samples", 3, "--plot", plot)
-    train, test = map(float, re.search(r"train loss (\S+) nats/char, test loss (\S+) nats/char", result.stdout).groups())
+    result = run_names("--model", model, "--steps", 3, "--batch-size", 8, "--names", 300, "--samples", 3,
+                       "--plot", plot)
+    losses = re.search(r"train loss (\S+) nats/char, test loss (\S+) nats/char", result.stdout)
+    train, test = map(float, losses.groups())
     assert 1.0 < test < 4.0 and 1.0 < train < 4.0  # a few steps from uniform (log 27 = 3.3)
     samples = re.search(r"samples: (.*)", result.stdout).group(1).split(", ")
     assert len(samples) == 3 and all(re.fullmatch(r"[a-z]*", s) for s in samples)
@@ -34,5 +36,6 @@ def test_names_smoke(model, tmp_path):
 
 def test_names_runs_on_torch_with_the_same_code(tmp_path):
     pytest.importorskip("torch")
-    result = run_names("--model", "gru", "--steps", 2, "--names", 300, "--samples", 2, "--plot", "", "--engine", "torch")
+    result = run_names("--model", "gru", "--steps", 2, "--names", 300, "--samples", 2, "--plot", "",
+                       "--engine", "torch")
     assert "gru on torch" in result.stdout and "test loss" in result.stdout
