@@ -21,24 +21,6 @@ def _sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))  # stable for any x, and one ufunc chain
 
 
-def _sigmoid_(a):
-    """sigmoid in place, as 1 / (1 + exp(-a)): numpy's float32 exp is several times faster than its tanh.
-    exp may overflow to inf, giving the right limit 0 (callers silence the warning)."""
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    a += 1
-    return np.reciprocal(a, out=a)
-
-
-def _tanh_(a):
-    """tanh in place, as 2 * sigmoid(2a) - 1."""
-    a *= 2
-    _sigmoid_(a)
-    a *= 2
-    a -= 1
-    return a
-
-
 def _in_order(array, reverse):
     return array[::-1] if reverse and array is not None else array
 
@@ -124,54 +106,63 @@ class LSTMSequence(Function):
         steps, hidden = gates_x.shape[0], h0.shape[-1]
         c_states = np.empty_like(h_states)
         c_states[0] = c0
-        # One sigmoid over all four gates per step: tanh(x) = 2 sigmoid(2x) - 1, so g's columns are doubled first.
-        doubled_g = np.ones(4 * hidden, dtype=h0.dtype)
-        doubled_g[2 * hidden:3 * hidden] = 2
-        gates_x, w_t = gates_x * doubled_g, w_hh.T * doubled_g
+        # One sigmoid 1 / (1 + exp(-x)) over all four gates per step, its minus sign folded into the weights
+        # once; tanh(x) = 2 sigmoid(2x) - 1, so g's columns are doubled too.
+        fold = np.full(4 * hidden, -1, dtype=h0.dtype)
+        fold[2 * hidden:3 * hidden] = -2
+        gates_x, w_t = gates_x * fold, np.ascontiguousarray(w_hh.T * fold)
         gates = np.empty(gates_x.shape, dtype=h0.dtype)  # the activated gates, kept for backward
         tanh_c = np.empty_like(h_states[1:])
-        outputs = np.empty_like(tanh_c)
         with np.errstate(over="ignore"):
             for t in range(steps):
                 step = gates[t]
                 np.matmul(h_states[t], w_t, out=step)
                 step += gates_x[t]
-                _sigmoid_(step)
+                np.exp(step, out=step)
+                step += 1
+                np.reciprocal(step, out=step)
                 i, f, g, o = (step[:, k * hidden:(k + 1) * hidden] for k in range(4))
                 g *= 2
                 g -= 1
-                c = f * c_states[t]
+                c, h = c_states[t + 1], h_states[t + 1]
+                np.multiply(f, c_states[t], out=c)
                 c += i * g
-                tanh_c[t] = c
-                outputs[t] = o * _tanh_(tanh_c[t])
+                np.tanh(c, out=tanh_c[t])
+                np.multiply(o, tanh_c[t], out=h)
                 valid = _valid(mask, t)
-                h_states[t + 1] = _carry(valid, outputs[t], h_states[t])
-                c_states[t + 1] = _carry(valid, c, c_states[t])
+                if valid is not None:  # past a sequence's end its state stays
+                    h[...] = np.where(valid, h, h_states[t])
+                    c[...] = np.where(valid, c, c_states[t])
         ctx.save_for_backward(h_states, c_states, gates, tanh_c, w_hh)
         ctx.mask, ctx.reverse = mask, reverse
-        return _stack_outputs(outputs, mask, reverse, h_states[-1], c_states[-1])
+        return _stack_outputs(h_states[1:], mask, reverse, h_states[-1], c_states[-1])
 
     @staticmethod
     def backward(ctx, grad):
         h_states, c_states, gates, tanh_c, w_hh = ctx.saved_tensors
         mask, reverse = ctx.mask, ctx.reverse
-        steps, hidden = tanh_c.shape[0], tanh_c.shape[-1]
+        steps, batch, hidden = tanh_c.shape
         grad_out = _in_order(grad[:steps], reverse)
         grad_h, grad_c = grad[steps].copy(), grad[steps + 1].copy()
+        # What does not depend on the incoming gradient, for all steps at once (few large numpy calls):
+        # d_gates = [dc * d_i, dc * d_f, dc * d_g, dh * d_o], and dc gains dh * d_c.
+        i, f, g, o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        by_dc = np.stack([g * i * (1 - i), c_states[:-1] * f * (1 - f), i * (1 - g * g)], axis=2)
+        d_o = tanh_c * o * (1 - o)
+        d_c = o * (1 - tanh_c * tanh_c)
+        del g, o
         d_gates = np.empty_like(gates)
         for t in reversed(range(steps)):
             valid = _valid(mask, t)
-            i, f, g, o = (gates[t][:, k * hidden:(k + 1) * hidden] for k in range(4))
             dh = grad_h + grad_out[t]
-            dc = grad_c + dh * o * (1 - tanh_c[t] * tanh_c[t])
+            dc = dh * d_c[t]
+            dc += grad_c
             step = d_gates[t]
-            step[:, :hidden] = dc * g * i * (1 - i)
-            step[:, hidden:2 * hidden] = dc * c_states[t] * f * (1 - f)
-            step[:, 2 * hidden:3 * hidden] = dc * i * (1 - g * g)
-            step[:, 3 * hidden:] = dh * tanh_c[t] * o * (1 - o)
+            np.multiply(dc[:, None, :], by_dc[t], out=step[:, :3 * hidden].reshape(batch, 3, hidden))
+            np.multiply(dh, d_o[t], out=step[:, 3 * hidden:])
             if valid is not None:
                 step *= valid
-            carried_h, carried_c = step @ w_hh, dc * f
+            carried_h, carried_c = step @ w_hh, dc * f[t]
             grad_h = _carry(valid, carried_h, grad_h)
             grad_c = _carry(valid, carried_c, grad_c)
         grad_w, grad_b = _weight_grads(ctx, d_gates, h_states[:-1], 3)
