@@ -61,7 +61,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     A = _float_input("linalg.matrix_norm", A if dtype is None else _input("linalg.matrix_norm", A).to(dtype))
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got shape {A.shape}")
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, "
+                           f"got shape {A.shape}")
     dim = tuple(dim) if isinstance(dim, (tuple, list)) else dim
     if not isinstance(dim, tuple) or len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")

@@ -10,11 +10,11 @@ from typing import Callable
 import numpy as np
 
 from microtorch import _engine, linalg, ops, return_types
-from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_batch_product,
-                                _check_broadcast, _check_in_place, _check_index_range, _check_matmul,
-                                _check_matrix_product, _check_reshape, _check_vectors, _describe,
-                                _as_array, _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
-                                _shape_args, _triangle_args, _where_args)
+from microtorch._checks import (_SCALARS, _array_or_scalar, _as_array, _as_dtype, _bool_mask, _broadcasts_to,
+                                _check_batch_product, _check_broadcast, _check_in_place, _check_index_range,
+                                _check_matmul, _check_matrix_product, _check_matrix_vector, _check_reshape,
+                                _check_vectors, _describe, _index_of, _int_index, _needs_probe, _normalize_dim,
+                                _operand, _reduction_args, _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
@@ -76,7 +76,7 @@ def _binary_method(fn, name, to_float=False):
         return _apply(fn, a, b)
 
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Elementwise {name}(self, other), broadcast, recorded for autograd (microtorch.ops.{fn.__name__})."
+    method.__doc__ = f"Elementwise {name}(self, other), broadcast, recorded for autograd (ops.{fn.__name__})."
     return method
 
 
@@ -303,14 +303,7 @@ class Tensor(_engine.TensorBase):
 
     def mv(self, vec) -> "Tensor":
         """The product of a matrix (n, m) and a vector (m,), a vector (n,)."""
-        if not isinstance(vec, Tensor):
-            raise TypeError(f"mv(): argument 'vec' must be Tensor, not {type(vec).__name__}")
-        if self.ndim != 2 or vec.ndim != 1:
-            raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {self.ndim}, {vec.ndim}")
-        if self.shape[1] != vec.shape[0]:
-            raise RuntimeError(f"mv: size mismatch, got input ({self.shape[0]}), mat ({self.shape[0]}x{self.shape[1]}), "
-                               f"vec ({vec.shape[0]})")
-        return self._product(vec, "mv", lambda *args: None)
+        return self._product(vec, "mv", _check_matrix_vector)
 
     def inner(self, other) -> "Tensor":
         """Products summed over the last dim of self and of other (dot for 1-D tensors); the other
@@ -426,7 +419,8 @@ class Tensor(_engine.TensorBase):
             a, b = self._array, _array_or_scalar(other)
             if (np.asarray(b) == 0).any():
                 raise ZeroDivisionError("div: integer division by zero")
-            quotient = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b).astype(np.result_type(a, b))
+            exact = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b)
+            quotient = exact.astype(np.result_type(a, b))
             return _make(np.asarray(quotient))
         quotient = self / other
         return quotient.floor() if rounding_mode == "floor" else quotient.trunc()
@@ -835,7 +829,8 @@ class Tensor(_engine.TensorBase):
     def mT(self) -> "Tensor":
         """The last two dims swapped (a batch of matrices transposed)."""
         if self.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def swapaxes(self, axis0, axis1) -> "Tensor":

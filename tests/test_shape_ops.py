@@ -128,8 +128,8 @@ def test_masked_fill_gather_index_select_as_functions():
     check_op(lambda x: torch.masked_fill(x, torch.tensor(mask), -1.0),
              lambda x: microtorch.masked_fill(x, microtorch.tensor(mask), -1.0), [(2, 3)])
     index = np.array([[0, 2], [1, 1]])
-    check_op(lambda x: torch.gather(x, 1, torch.tensor(index)), lambda x: microtorch.gather(x, 1, microtorch.tensor(index)),
-             [(2, 3)])
+    check_op(lambda x: torch.gather(x, 1, torch.tensor(index)),
+             lambda x: microtorch.gather(x, 1, microtorch.tensor(index)), [(2, 3)])
     check_op(lambda x: torch.index_select(x, -1, torch.tensor([2, 0, 2])),
              lambda x: microtorch.index_select(x, -1, microtorch.tensor([2, 0, 2])), [(2, 3)])
 
@@ -170,7 +170,8 @@ def test_inspection_functions_and_methods():
     assert microtorch.is_nonzero(microtorch.tensor([1.5])) and not microtorch.tensor(0).is_nonzero()
     with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
         x.is_nonzero()
-    assert x.nonzero().dtype == np.int64 and microtorch.tensor(2.0).nonzero().shape == tuple(torch.tensor(2.0).nonzero().shape)
+    assert x.nonzero().dtype == np.int64
+    assert microtorch.tensor(2.0).nonzero().shape == tuple(torch.tensor(2.0).nonzero().shape)
 
 
 def test_allclose_isclose_equal():
