@@ -80,18 +80,6 @@ def _binary_method(fn, name, to_float=False):
     return method
 
 
-def _float_unary(fn):
-    """A method applying the one-input op fn; integer and bool tensors become float32 first."""
-    fast = _engine.unary_method(fn)
-
-    def method(self):
-        return fast(self if self.dtype.kind in "fc" else self.float())
-
-    method.__name__ = method.__qualname__ = fast.__name__
-    method.__doc__ = fast.__doc__
-    return method
-
-
 def _integral_unary(fn):
     """A rounding method: an integer tensor is already whole, so it is returned as a copy."""
     fast = _engine.unary_method(fn)
@@ -355,28 +343,28 @@ class Tensor(_engine.TensorBase):
     relu: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.ReLU)
 
     # ------------------------------------------------------------ elementwise math (sin ... nan_to_num)
-    # Integer and bool inputs become float32 first, as torch promotes them.
-    sin = _float_unary(ops.Sin)
-    cos = _float_unary(ops.Cos)
-    tan = _float_unary(ops.Tan)
-    asin = arcsin = _float_unary(ops.Asin)
-    acos = arccos = _float_unary(ops.Acos)
-    atan = arctan = _float_unary(ops.Atan)
-    sinh = _float_unary(ops.Sinh)
-    cosh = _float_unary(ops.Cosh)
-    asinh = arcsinh = _float_unary(ops.Asinh)
-    acosh = arccosh = _float_unary(ops.Acosh)
-    atanh = arctanh = _float_unary(ops.Atanh)
-    exp2 = _float_unary(ops.Exp2)
-    expm1 = _float_unary(ops.Expm1)
-    log2 = _float_unary(ops.Log2)
-    log10 = _float_unary(ops.Log10)
-    log1p = _float_unary(ops.Log1p)
-    rsqrt = _float_unary(ops.Rsqrt)
-    reciprocal = _float_unary(ops.Reciprocal)
-    erf = _float_unary(ops.Erf)
-    erfc = _float_unary(ops.Erfc)
-    frac = _float_unary(ops.Frac)
+    # Integer and bool inputs give float32 results, as in torch (the ops convert them).
+    sin = _engine.unary_method(ops.Sin)
+    cos = _engine.unary_method(ops.Cos)
+    tan = _engine.unary_method(ops.Tan)
+    asin = arcsin = _engine.unary_method(ops.Asin)
+    acos = arccos = _engine.unary_method(ops.Acos)
+    atan = arctan = _engine.unary_method(ops.Atan)
+    sinh = _engine.unary_method(ops.Sinh)
+    cosh = _engine.unary_method(ops.Cosh)
+    asinh = arcsinh = _engine.unary_method(ops.Asinh)
+    acosh = arccosh = _engine.unary_method(ops.Acosh)
+    atanh = arctanh = _engine.unary_method(ops.Atanh)
+    exp2 = _engine.unary_method(ops.Exp2)
+    expm1 = _engine.unary_method(ops.Expm1)
+    log2 = _engine.unary_method(ops.Log2)
+    log10 = _engine.unary_method(ops.Log10)
+    log1p = _engine.unary_method(ops.Log1p)
+    rsqrt = _engine.unary_method(ops.Rsqrt)
+    reciprocal = _engine.unary_method(ops.Reciprocal)
+    erf = _engine.unary_method(ops.Erf)
+    erfc = _engine.unary_method(ops.Erfc)
+    frac = _engine.unary_method(ops.Frac)
     # These keep an integer tensor's dtype, as in torch.
     square = _engine.unary_method(ops.Square)
     sign = sgn = _engine.unary_method(ops.Sign)

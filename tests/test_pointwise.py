@@ -32,7 +32,7 @@ def test_unary_function_and_method_match_torch(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["sin", "cos", "log1p", "rsqrt", "erf", "floor", "round", "sign", "square", "neg",
-                                  "abs"])
+                                  "abs", "exp", "log", "sqrt", "atanh"])
 def test_unary_on_integers_follows_torch_dtype(name):
     values = np.array([[1, 2], [3, 4]])
     ours, theirs = getattr(microtorch, name)(microtorch.tensor(values)), getattr(torch, name)(torch.tensor(values))
