@@ -211,8 +211,8 @@ def min(input, dim=None, keepdim=False):
     return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
 
 # matrix products
-mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul = map(_function_of, (
-    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul"))
+mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul, inverse, det = map(_function_of, (
+    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul", "inverse", "det"))
 
 
 def einsum(equation, *operands) -> "Tensor":

@@ -325,6 +325,14 @@ class Tensor(_engine.TensorBase):
         """beta * self + alpha * (batch1 @ batch2), batched (see bmm)."""
         return self._scaled_sum(Tensor.bmm(batch1, batch2), "baddbmm", beta, alpha)
 
+    def inverse(self) -> "Tensor":
+        """The inverse of a square matrix (or a batch of them): microtorch.linalg.inv."""
+        return linalg.inv(self)
+
+    def det(self) -> "Tensor":
+        """The determinant of a square matrix (or a batch of them): microtorch.linalg.det."""
+        return linalg.det(self)
+
     def _scaled_sum(self, product, op, beta, alpha):
         if not _broadcasts_to(self.shape, product.shape):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} cannot be expanded to the product's shape "
