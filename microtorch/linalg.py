@@ -114,8 +114,9 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 def _square_matrices(op, A):
     A = _float_input(op, A)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2] if A.ndim > 1 else 1}"
-                           f" by {A.shape[-1] if A.ndim else 1} matrices (shape {A.shape})")
+        rows, cols = (1,) * (2 - A.ndim) + A.shape[-2:]
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {rows} by {cols} matrices "
+                           f"(shape {A.shape})")
     return A
 
 

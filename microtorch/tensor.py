@@ -938,6 +938,41 @@ class Tensor(_engine.TensorBase):
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
         return self.diagonal().sum()
 
+    def take_along_dim(self, indices, dim=None) -> "Tensor":
+        """The entries at indices along dim, self and indices broadcast in the other dims (numpy's
+        take_along_axis); with dim=None, indices into the flattened tensor."""
+        index = _int_index(indices, "take_along_dim")
+        if dim is None:
+            _check_index_range(index, self._array.size, "take_along_dim", 0)
+            return self.reshape(-1).gather(0, index.reshape(-1))
+        dim = _normalize_dim(dim, self.ndim, "take_along_dim")
+        if index.ndim != self.ndim:
+            raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                               f"but got {self.ndim} dimensions for input, and {index.ndim} dimensions for indices")
+        ones_at_dim = [tuple(1 if i == dim else n for i, n in enumerate(s)) for s in (self.shape, index.shape)]
+        common = list(_check_broadcast("take_along_dim", *(np.empty(s) for s in ones_at_dim),
+                                       names=("input", "indices")))
+        x = self.expand(tuple(common[:dim]) + (self.shape[dim],) + tuple(common[dim + 1:]))
+        return x.gather(dim, np.broadcast_to(index, tuple(common[:dim]) + (index.shape[dim],) +
+                                             tuple(common[dim + 1:])))
+
+    def bincount(self, weights=None, minlength=0) -> "Tensor":
+        """How often each value 0, 1, ... occurs in a 1-D tensor of non-negative ints (or the sum of the
+        weights at its positions); no gradient, as in torch."""
+        if self.ndim != 1 or self.dtype.kind not in "iu" or (self._array < 0).any():
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        weights = None if weights is None else _as_array(weights)
+        if weights is not None and weights.shape != self.shape:
+            raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input "
+                               f"({weights.shape} vs {self.shape})")
+        counts = np.bincount(self._array, weights, minlength)
+        return _make(counts.astype(np.int64 if weights is None else weights.dtype))
+
+    def logit(self, eps=None) -> "Tensor":
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+        p = self if eps is None else self.clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
+
     def masked_select(self, mask) -> "Tensor":
         """The entries where the bool mask (broadcast with self) is True, as a 1-D tensor."""
         mask = _bool_mask(mask, "masked_select")

@@ -195,3 +195,14 @@ def test_inv_det_solve_errors():
         microtorch.linalg.solve(microtorch.ones(3, 3), microtorch.ones(2))
     with pytest.raises(RuntimeError, match="same dtype"):
         microtorch.linalg.solve(microtorch.ones(2, 2), microtorch.ones(2, dtype=microtorch.float64))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, np.inf])
+@pytest.mark.parametrize("shapes", [[(4, 3), (5, 3)], [(2, 4, 3), (2, 5, 3)]], ids=str)
+def test_cdist(shapes, p):
+    check_op(lambda a, b: torch.cdist(a, b, p), lambda a, b: microtorch.cdist(a, b, p), shapes)
+
+
+def test_cdist_errors():
+    with pytest.raises(RuntimeError, match="X1 and X2 must have the same number of columns. X1: 3 X2: 4"):
+        microtorch.cdist(microtorch.ones(2, 3), microtorch.ones(2, 4))

@@ -234,7 +234,8 @@ class _Pointwise(Function):
 
     @classmethod
     def forward(cls, ctx, x):
-        out = cls.function(x if cls.keeps_integers else _floating(x))
+        with np.errstate(divide="ignore", invalid="ignore"):  # outside the domain: inf or nan, silently as torch
+            out = cls.function(x if cls.keeps_integers else _floating(x))
         ctx.save_for_backward(x, out)
         return out
 
