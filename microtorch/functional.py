@@ -186,8 +186,8 @@ def pow(input, exponent) -> "Tensor":
  kthvalue, mode, unique, count_nonzero) = map(_function_of, (
     "sum", "mean", "prod", "std", "var", "logsumexp", "cumsum", "cumprod", "norm", "amax", "amin", "all", "any",
     "median", "sort", "argsort", "topk", "kthvalue", "mode", "unique", "count_nonzero"))
-nansum, nanmean, var_mean, std_mean, diff, log_softmax = map(_function_of, (
-    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax"))
+nansum, nanmean, var_mean, std_mean, diff, log_softmax, cummax, cummin, aminmax = map(_function_of, (
+    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax", "cummax", "cummin", "aminmax"))
 
 
 def max(input, dim=None, keepdim=False):

@@ -1,7 +1,7 @@
-"""The named tuples that max/min/sort/topk/kthvalue/median/mode return: `values, indices = x.sort()`,
+"""The named tuples that max/min/sort/topk/kthvalue/median/mode/cummax/cummin (and aminmax) return: `values, indices = x.sort()`,
 or `.values` and `.indices` by name, printed as torch prints torch.return_types."""
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin", "aminmax"]
 
 
 class _ValuesIndices(tuple):
@@ -24,4 +24,19 @@ def _named(name):
     return type(name, (_ValuesIndices,), {"__slots__": (), "__module__": __name__, "__qualname__": name})
 
 
-max, min, sort, topk, kthvalue, median, mode = map(_named, __all__)
+max, min, sort, topk, kthvalue, median, mode, cummax, cummin = map(_named, __all__[:-1])
+
+
+class aminmax(tuple):
+    """(min, max), as torch.return_types.aminmax."""
+
+    __slots__ = ()
+
+    def __new__(cls, min, max):
+        return super().__new__(cls, (min, max))
+
+    min = property(lambda self: self[0], doc="The minimum.")
+    max = property(lambda self: self[1], doc="The maximum.")
+
+    def __repr__(self):
+        return f"microtorch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"

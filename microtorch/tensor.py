@@ -512,13 +512,17 @@ class Tensor(_engine.TensorBase):
         return _make(np.isfinite(self._array))
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        dim, keepdim = _reduction_args(self, "sum", dim, keepdim, axis, keepdims)
-        return _apply(ops.Sum, self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> "Tensor":
+        """The sum over dim (an int or a tuple; all dims by default); dtype converts self first."""
+        x = self if dtype is None else self.to(dtype)
+        dim, keepdim = _reduction_args(x, "sum", dim, keepdim, axis, keepdims)
+        return _apply(ops.Sum, x, dim, keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        dim, keepdim = _reduction_args(self, "mean", dim, keepdim, axis, keepdims)
-        return _apply(ops.Mean, self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> "Tensor":
+        """The mean over dim (an int or a tuple; all dims by default); dtype converts self first."""
+        x = self if dtype is None else self.to(dtype)
+        dim, keepdim = _reduction_args(x, "mean", dim, keepdim, axis, keepdims)
+        return _apply(ops.Mean, x, dim, keepdim)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The maximum values over dim (all dims by default); x.max(other_tensor) is maximum(x, other).
@@ -721,6 +725,27 @@ class Tensor(_engine.TensorBase):
         value = np.where(counts == best, moved, np.inf if moved.dtype.kind == "f" else moved.max()).min(axis=-1)
         last = moved.shape[-1] - 1 - np.argmax((moved == value[..., None])[..., ::-1], axis=-1)
         return self._pick(x, np.expand_dims(last, dim).astype(np.int64), dim, keepdim, return_types.mode)
+
+    def cummax(self, dim):
+        """(values, indices): the running maximum along dim and where it was found (the latest of ties)."""
+        return self._running_extreme("cummax", dim, np.maximum, return_types.cummax)
+
+    def cummin(self, dim):
+        """(values, indices): the running minimum along dim and where it was found (the latest of ties)."""
+        return self._running_extreme("cummin", dim, np.minimum, return_types.cummin)
+
+    def _running_extreme(self, op, dim, ufunc, result):
+        x, dim = self._reduce_dim(op, dim)
+        running = ufunc.accumulate(x._array, axis=dim)
+        positions = np.expand_dims(np.arange(x.shape[dim]), tuple(d for d in range(x.ndim) if d != dim))
+        # a position holding the running extreme is its own index; the others keep the index before them
+        index = np.maximum.accumulate(np.where(x._array == running, positions, 0), axis=dim)
+        return self._pick(x, index.astype(np.int64), dim, True, result)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """(min, max) over dim (all dims by default), as torch.aminmax."""
+        return return_types.aminmax(self.amin(() if dim is None else dim, keepdim),
+                                    self.amax(() if dim is None else dim, keepdim))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct entries, sorted (no gradient); with return_inverse / return_counts also where each

@@ -29,6 +29,16 @@ def test_reductions_over_dims(name, dim, keepdim):
     check_op(lambda x: getattr(x, name)(**kwargs), lambda x: getattr(x, name)(**kwargs), [(2, 3, 4)])
 
 
+def test_sum_mean_dtype():
+    x = np.array([[1, 2], [3, 4]])
+    for name in ("sum", "mean"):
+        ours = getattr(microtorch, name)(microtorch.tensor(x), 1, dtype=microtorch.float64)
+        theirs = getattr(torch, name)(torch.tensor(x), 1, dtype=torch.float64)
+        assert ours.dtype == np.float64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    check_op(lambda t: t.sum(dtype=torch.float32), lambda t: t.sum(dtype=microtorch.float32), [(3, 4)], atol=1e-5)
+
+
 @pytest.mark.parametrize("correction", [0, 1, 2])
 def test_var_std_correction_and_unbiased(correction):
     check_op(lambda x: torch.var(x, 1, correction=correction), lambda x: microtorch.var(x, 1, correction=correction),
@@ -275,3 +285,23 @@ def test_dim_reductions_over_random_shapes(data):
 @pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
 def test_var_without_degrees_of_freedom_is_nan_with_a_nan_gradient_as_in_torch():
     check_op(lambda x: x.var(1), lambda x: x.var(1), [(2, 1)])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_cummin_with_ties(name, dim):
+    x = np.array([[1.0, 3.0, 2.0, 3.0, 0.0], [5.0, 5.0, 4.0, 6.0, 4.0], [1.0, 0.0, 0.0, 7.0, 7.0]])
+    check_op(lambda t: getattr(torch, name)(t, dim), lambda t: getattr(microtorch, name)(t, dim), arrays=[x])
+    ours, theirs = getattr(microtorch.tensor(x), name)(dim), getattr(torch.tensor(x), name)(dim)
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_aminmax():
+    x = np.array([[1.0, 3.0], [2.0, 0.0]])
+    for kwargs in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+        ours, theirs = microtorch.aminmax(microtorch.tensor(x), **kwargs), torch.aminmax(torch.tensor(x), **kwargs)
+        np.testing.assert_array_equal(ours.min.numpy(), theirs.min.numpy())
+        np.testing.assert_array_equal(ours.max.numpy(), theirs.max.numpy())
+        low, high = ours
+        assert low is ours.min and high is ours.max
+    assert repr(ours).startswith("microtorch.return_types.aminmax(\nmin=")
