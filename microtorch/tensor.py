@@ -267,6 +267,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Neg, self)
 
     def matmul(self, other) -> "Tensor":
+        """self @ other, with numpy's (and torch's) broadcasting of batch dims."""
         return self @ other
 
     # ------------------------------------------------------------ matrix products (mm ... baddbmm)
@@ -539,6 +540,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """The index of the largest entry (of the flattened tensor, or along dim); int64, no gradient."""
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
@@ -546,6 +548,7 @@ class Tensor(_engine.TensorBase):
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
+        """exp(self) / sum(exp(self)) along dim, computed stably."""
         dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
@@ -762,6 +765,7 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> "Tensor":
+        """The same entries in a new shape (one size may be -1); view is the same method here."""
         shape = _shape_args(shape)
         _check_reshape(self.shape, shape)
         return _apply(ops.Reshape, self, shape)
@@ -780,6 +784,7 @@ class Tensor(_engine.TensorBase):
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def transpose(self, dim0=None, dim1=None) -> "Tensor":
+        """dim0 and dim1 swapped (with no dims: all dims reversed, as T)."""
         if dim0 is None and dim1 is None:
             return self.T
         dim0 = _normalize_dim(dim0, self.ndim, "transpose")
@@ -803,6 +808,7 @@ class Tensor(_engine.TensorBase):
     moveaxis = movedim
 
     def permute(self, *dims) -> "Tensor":
+        """The dims reordered: out.shape[i] is self.shape[dims[i]]."""
         dims = _shape_args(dims)
         if sorted(_normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
@@ -814,6 +820,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Permute, self, tuple(range(self.ndim - 1, -1, -1)))
 
     def t(self) -> "Tensor":
+        """The transpose of a tensor of at most 2 dims."""
         if self.ndim > 2:
             raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but got {self.ndim}")
         return self.T
@@ -1140,9 +1147,11 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":
+        """The square root, elementwise."""
         return _apply(ops.Sqrt, self)
 
     def abs(self) -> "Tensor":
+        """|self|, elementwise (gradient sign(self), 0 at 0 as in torch)."""
         return _apply(ops.Abs, self)
 
     __abs__ = absolute = abs
@@ -1177,6 +1186,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Maximum, self, other)
 
     def minimum(self, other) -> "Tensor":
+        """Elementwise minimum; ties share the gradient equally, as in PyTorch."""
         other = _operand(other, "minimum")
         _check_broadcast("minimum", self, other)
         return _apply(ops.Minimum, self, other)
@@ -1200,9 +1210,11 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Where, mask, fill, self)
 
     def tril(self, diagonal=0) -> "Tensor":
+        """The lower triangle of the last two dims (entries above the diagonal set to 0)."""
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
 
     def triu(self, diagonal=0) -> "Tensor":
+        """The upper triangle of the last two dims (entries below the diagonal set to 0)."""
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -1216,6 +1228,7 @@ class Tensor(_engine.TensorBase):
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """The index of the smallest entry (of the flattened tensor, or along dim); int64, no gradient."""
         dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmin: dim must be an int or None")
@@ -1235,6 +1248,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Var, self, dim, correction, bool(keepdim))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
+        """The standard deviation over dim: the square root of var (same arguments)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def squeeze(self, dim=None) -> "Tensor":
@@ -1268,6 +1282,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Expand, self, shape)
 
     def expand_as(self, other) -> "Tensor":
+        """expand(other.shape)."""
         return self.expand(other.shape)
 
     def gather(self, dim, index) -> "Tensor":
@@ -1351,21 +1366,27 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, other._array if isinstance(other, Tensor) else other))
 
     def __lt__(self, other):
+        """self < other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.less, "lt")
 
     def __le__(self, other):
+        """self <= other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.less_equal, "le")
 
     def __gt__(self, other):
+        """self > other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.greater, "gt")
 
     def __ge__(self, other):
+        """self >= other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.greater_equal, "ge")
 
     def __eq__(self, other):
+        """self == other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.equal, "eq")
 
     def __ne__(self, other):
+        """self != other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.not_equal, "ne")
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
@@ -1403,18 +1424,22 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, _array_or_scalar(other)))
 
     def __and__(self, other):
+        """self & other for bool and integer tensors (masks: `(x > 0) & (x < 1)`)."""
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
 
     def __or__(self, other):
+        """self | other for bool and integer tensors."""
         return self._bitwise(other, np.bitwise_or, "bitwise_or")
 
     def __xor__(self, other):
+        """self ^ other for bool and integer tensors."""
         return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
 
     def __invert__(self):
+        """~self for bool and integer tensors (logical not of a mask)."""
         if self.dtype.kind not in "biu":
             raise TypeError(f"bitwise_not: only bool and integer tensors are supported, got {self.dtype}")
         return _make(np.invert(self._array))
