@@ -55,7 +55,7 @@ class _Encoder:
         if array.dtype.hasobject:
             raise TypeError(f"save: {path} is an array of Python objects (dtype {array.dtype}); only numeric, "
                             "bool and string arrays can be saved (no pickle)")
-        self.arrays.append(np.ascontiguousarray(array) if array.ndim else array)
+        self.arrays.append(array)
         return len(self.arrays) - 1
 
     def node(self, obj, path):
