@@ -196,6 +196,8 @@ def _read_microtorch(reader):
         manifest = json.loads(reader.read(_MANIFEST).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise reader.error(f"is corrupted (its manifest is not JSON: {error})") from None
+    except RecursionError:
+        raise reader.error("was refused: its manifest is nested too deeply") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "microtorch" or "object" not in manifest:
         raise reader.error("is corrupted (its manifest is not a microtorch manifest)")
     if manifest.get("version") != FORMAT_VERSION:
@@ -205,7 +207,10 @@ def _read_microtorch(reader):
     while f"data/{len(arrays)}.npy" in reader.members:
         member = f"data/{len(arrays)}.npy"
         arrays.append(npy_array(reader.read(member), reader, member))
-    return _Decoder(reader, arrays).node(manifest["object"])
+    try:
+        return _Decoder(reader, arrays).node(manifest["object"])
+    except RecursionError:
+        raise reader.error("was refused: its manifest is nested too deeply") from None
 
 
 def _read_npz(reader):
@@ -268,10 +273,12 @@ def load(f, *args, map_location=None, weights_only=True):
     CheckpointError
         If the file is truncated, corrupted, unsafe or not a checkpoint; the message names it.
     """
-    if args:  # the original microtorch's load(model, path)
+    if args and hasattr(f, "load_state_dict"):  # the original microtorch's load(model, path)
         model, (path,) = f, args
         model.load_state_dict(_state_from(load(path), describe(path)))
         return model
+    if args:  # torch.load(f, map_location)
+        (map_location,) = args
     if map_location not in (None, "cpu") and str(map_location) != "cpu":
         raise RuntimeError(f"load: microtorch runs on the CPU only, got map_location={map_location!r}")
     return _read(read_source(f), describe(f))
