@@ -82,7 +82,15 @@ def save(tensors, metadata=None):
 
 
 def save_file(tensors, filename, metadata=None):
-    """Write a dict of tensors to a safetensors file (atomically), as ``safetensors.torch.save_file``."""
+    """Write a dict of tensors to a safetensors file, as ``safetensors.torch.save_file``.
+
+    Parameters
+    ----------
+    tensors : dict of str to Tensor or numpy.ndarray
+    filename : str or os.PathLike
+        Written atomically (temporary file, fsync, rename), keeping an existing file's mode.
+    metadata : dict of str to str, optional
+    """
     data = save(tensors, metadata)
     write_atomically(filename, lambda file: file.write(data))
 
@@ -158,13 +166,35 @@ def load_arrays(data, with_metadata=False):
 
 
 def load(data):
-    """Parse safetensors bytes into a dict of Tensors, as ``safetensors.torch.load``."""
+    """Parse safetensors bytes into a dict of Tensors, as ``safetensors.torch.load``.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    dict of str to Tensor
+
+    Raises
+    ------
+    SafetensorError
+        If the bytes are not a valid safetensors file.
+    """
     from microtorch._engine import make_tensor
     return {name: make_tensor(array) for name, array in load_arrays(bytes(data)).items()}
 
 
 def load_file(filename):
     """Read a safetensors file into a dict of Tensors, as ``safetensors.torch.load_file``.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+
+    Returns
+    -------
+    dict of str to Tensor
 
     Raises
     ------
@@ -178,6 +208,15 @@ def load_file(filename):
 
 
 def metadata_of(filename):
-    """The ``__metadata__`` dict of a safetensors file (None if it has none)."""
+    """The ``__metadata__`` dict of a safetensors file.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+
+    Returns
+    -------
+    dict of str to str, or None when the file has none
+    """
     return load_arrays(read_source(filename), with_metadata=True)[1]
 

@@ -11,7 +11,7 @@ import pytest
 
 import microtorch as mt
 from microtorch.serialization import CheckpointError
-from helpers import assert_unchanged, snapshot
+from helpers import assert_unchanged, each_byte_flipped, snapshot
 from test_safety import _Exploit
 
 torch = pytest.importorskip("torch")
@@ -185,3 +185,19 @@ def test_every_truncation_raises_checkpoint_error(tmp_path):
         path.write_bytes(data[:length])
         with pytest.raises(CheckpointError, match="x.pt"):
             mt.load(path)
+
+
+def test_every_flipped_byte_of_a_pt_file_is_detected_or_harmless(tmp_path):
+    path = saved(tmp_path, {"w": torch.arange(6.0).reshape(2, 3), "epoch": 2})
+    original = path.read_bytes()
+    expected = mt.load(path)
+    detected = 0
+    for _ in each_byte_flipped(path, original):
+        try:
+            loaded = mt.load(path)
+        except CheckpointError as error:
+            assert "x.pt" in str(error)
+            detected += 1
+        else:  # zip fields that nothing reads
+            assert loaded["epoch"] == 2 and loaded["w"].numpy().tolist() == expected["w"].numpy().tolist()
+    assert detected > 0.3 * len(original)  # torch pads each member to 64 bytes with extra fields nobody reads

@@ -292,7 +292,17 @@ def _state_from(obj, name):
 
 
 def load_state(path):
-    """Read a checkpoint that holds a state_dict into a dict of numpy arrays."""
+    """Read a checkpoint that holds a state_dict into a dict of numpy arrays.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file `load` reads, holding a dict of tensors.
+
+    Returns
+    -------
+    OrderedDict of str to numpy.ndarray
+    """
     name = describe(path)
     state = _state_from(load(path), name)
     return collections.OrderedDict((key, np.asarray(value)) for key, value in state.items())
