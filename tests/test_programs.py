@@ -53,7 +53,7 @@ def _cases():
         yield pytest.param(program, id=program.stem, marks=marks)
 
 
-@pytest.mark.parametrize("program", _cases())
+@pytest.mark.parametrize("program", list(_cases()))
 def test_program_trains_as_under_torch(program):
     relative = str(program.relative_to(ROOT))
     theirs = _figures(_run([relative]))
