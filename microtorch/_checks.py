@@ -180,6 +180,17 @@ def _check_matrix_product(op, a, b, names=("mat1", "mat2")):
                            f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
 
 
+def _check_matrix_vector(op, matrix, vec):
+    """mv: a matrix (n, m) and a vector (m,)."""
+    if not isinstance(vec, TensorBase):
+        raise TypeError(f"{op}(): argument 'vec' must be Tensor, not {type(vec).__name__}")
+    if matrix.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"{op}: vector + matrix @ vector expected, got 1, {matrix.ndim}, {vec.ndim}")
+    if matrix.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"{op}: size mismatch, got input ({matrix.shape[0]}), mat ({matrix.shape[0]}x"
+                           f"{matrix.shape[1]}), vec ({vec.shape[0]})")
+
+
 def _check_batch_product(op, a, b):
     """bmm / baddbmm: (b, n, m) @ (b, m, p)."""
     for name, x in (("batch1", a), ("batch2", b)):

@@ -65,7 +65,15 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> "Tensor"
 def from_numpy(ndarray) -> "Tensor":
     """A tensor sharing memory (and dtype) with a numpy array, as ``torch.from_numpy``.
 
-    Changes to either show in the other. Object, string and structured arrays are refused.
+    Parameters
+    ----------
+    ndarray : numpy.ndarray
+        A bool, integer, float or complex array; changes to either it or the tensor show in the other.
+
+    Returns
+    -------
+    Tensor
+        A leaf tensor that does not require grad.
     """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")

@@ -3,7 +3,7 @@ forms of Tensor methods (torch.sqrt(x) is x.sqrt()). Like torch, it defines sum,
 and pow, so the builtins are reached through `builtins` here."""
 import builtins
 
-from microtorch import ops
+from microtorch import linalg, ops
 from microtorch._checks import _einsum_equation, _input, _normalize_dim, _operand, _tensors_of, _where_args
 from microtorch._engine import apply as _apply
 from microtorch.tensor import Tensor
@@ -186,8 +186,8 @@ def pow(input, exponent) -> "Tensor":
  kthvalue, mode, unique, count_nonzero) = map(_function_of, (
     "sum", "mean", "prod", "std", "var", "logsumexp", "cumsum", "cumprod", "norm", "amax", "amin", "all", "any",
     "median", "sort", "argsort", "topk", "kthvalue", "mode", "unique", "count_nonzero"))
-nansum, nanmean, var_mean, std_mean, diff, log_softmax = map(_function_of, (
-    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax"))
+nansum, nanmean, var_mean, std_mean, diff, log_softmax, cummax, cummin, aminmax = map(_function_of, (
+    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax", "cummax", "cummin", "aminmax"))
 
 
 def max(input, dim=None, keepdim=False):
@@ -211,8 +211,8 @@ def min(input, dim=None, keepdim=False):
     return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
 
 # matrix products
-mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul = map(_function_of, (
-    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul"))
+mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul, inverse, det = map(_function_of, (
+    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul", "inverse", "det"))
 
 
 def einsum(equation, *operands) -> "Tensor":
@@ -284,6 +284,19 @@ def vstack(tensors) -> "Tensor":
 
 
 row_stack = vstack
+
+take_along_dim, bincount, logit = map(_function_of, ("take_along_dim", "bincount", "logit"))
+
+
+def cdist(x1, x2, p=2.0) -> "Tensor":
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    x1, x2 = _input("cdist", x1), _input("cdist", x2)
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return linalg.vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+
 
 # inspection
 numel, nonzero, argwhere, allclose, isclose, equal, is_floating_point, is_nonzero = map(_function_of, (

@@ -1,11 +1,11 @@
-"""microtorch.linalg: vector and matrix norms, as torch.linalg."""
+"""microtorch.linalg: vector and matrix norms, inverse, determinant and solve, as torch.linalg."""
 import numpy as np
 
 from microtorch import ops
 from microtorch._checks import _input, _normalize_dim, _reduction_args
 from microtorch._engine import apply as _apply
 
-__all__ = ["norm", "vector_norm", "matrix_norm"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve"]
 
 
 def _float_input(op, x):
@@ -61,7 +61,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     A = _float_input("linalg.matrix_norm", A if dtype is None else _input("linalg.matrix_norm", A).to(dtype))
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got shape {A.shape}")
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, "
+                           f"got shape {A.shape}")
     dim = tuple(dim) if isinstance(dim, (tuple, list)) else dim
     if not isinstance(dim, tuple) or len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
@@ -108,3 +109,72 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
                                f"Got {A.ndim}D.")
         dim = (-2, -1)
     return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim)
+
+
+def _square_matrices(op, A):
+    A = _float_input(op, A)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        rows, cols = (1,) * (2 - A.ndim) + A.shape[-2:]
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {rows} by {cols} matrices "
+                           f"(shape {A.shape})")
+    return A
+
+
+def inv(A):
+    """The inverse of a square matrix, or of each matrix in a batch (..., n, n).
+
+    Parameters
+    ----------
+    A : Tensor
+        Invertible float matrices.
+
+    Returns
+    -------
+    Tensor
+        Raises numpy's LinAlgError for a singular matrix (torch raises its own error).
+    """
+    return _apply(ops.Inverse, _square_matrices("linalg.inv", A))
+
+
+def det(A):
+    """The determinant of a square matrix, or of each matrix in a batch (..., n, n).
+
+    Parameters
+    ----------
+    A : Tensor
+
+    Returns
+    -------
+    Tensor
+        Of shape A.shape[:-2]. The gradient at a singular matrix is not defined here (torch's is).
+    """
+    return _apply(ops.Det, _square_matrices("linalg.det", A))
+
+
+def solve(A, B):
+    """X with A @ X = B: B is a vector (n,) or matrices (..., n, k) of right-hand sides.
+
+    Parameters
+    ----------
+    A : Tensor
+        Invertible float matrices (..., n, n).
+    B : Tensor
+        Of A's dtype.
+
+    Returns
+    -------
+    Tensor
+        X, shaped like B (broadcast over batch dims).
+    """
+    A = _square_matrices("linalg.solve", A)
+    B = _float_input("linalg.solve", B)
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} "
+                           f"and B of type {B.dtype} instead")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if B.ndim == 0 or (B.shape[-1] if vector else B.shape[-2]) != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({'x'.join(map(str, A.shape[-2:]))} and {'x'.join(map(str, B.shape))})")
+    if vector:
+        return _apply(ops.Solve, A, B.unsqueeze(-1)).squeeze(-1)
+    return _apply(ops.Solve, A, B)

@@ -63,7 +63,18 @@ class Generator:
         return make_tensor(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
-        """Restore a state from `get_state`; the numbers drawn next are the ones drawn then. Returns self."""
+        """Restore a state from `get_state`: the numbers drawn next are the ones drawn after it was taken.
+
+        Parameters
+        ----------
+        new_state : Tensor or numpy.ndarray
+            The 48 uint8 values `get_state` returned.
+
+        Returns
+        -------
+        Generator
+            self.
+        """
         array = getattr(new_state, "_array", new_state)
         if not isinstance(array, np.ndarray) or array.dtype != np.uint8:
             raise TypeError(f"set_state: expected a uint8 Tensor (from get_state()), got "
@@ -119,10 +130,22 @@ def initial_seed():
 
 
 def get_rng_state():
-    """The default generator's state as a uint8 Tensor, as ``torch.get_rng_state``."""
+    """The default generator's state, as ``torch.get_rng_state``.
+
+    Returns
+    -------
+    Tensor
+        48 uint8 values (see `Generator.get_state`); not interchangeable with torch's.
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
-    """Restore the default generator's state from `get_rng_state`, as ``torch.set_rng_state``."""
+    """Restore the default generator's state, as ``torch.set_rng_state``.
+
+    Parameters
+    ----------
+    new_state : Tensor
+        A state from `get_rng_state`.
+    """
     default_generator.set_state(new_state)

@@ -5,8 +5,8 @@ with ``{`` (padded with spaces so that the data starts 8-byte aligned); then the
 The header maps each tensor name to ``{"dtype": "F32", "shape": [2, 3], "data_offsets":
 [begin, end]}`` (byte offsets into the buffer, little-endian, C order), plus an optional
 ``"__metadata__"`` dict of strings. The tensors tile the buffer exactly: no gap, no overlap, no
-trailing bytes. Writing sorts tensors by decreasing alignment, then by name, as the reference
-implementation does, so every tensor starts aligned.
+trailing bytes. Writing orders tensors as the reference implementation does (by dtype, widest first,
+then by name), so every tensor starts aligned and the bytes equal the reference's.
 
 Reading checks all of this and raises `SafetensorError` (a `CheckpointError`) for a damaged
 file. BF16 and the 8-bit float types are refused: numpy has no such dtype (convert to float32).
@@ -22,9 +22,11 @@ from microtorch.serialization._files import CheckpointError, describe, read_sour
 __all__ = ["save_file", "load_file", "save", "load", "SafetensorError"]
 
 MAX_HEADER = 100_000_000  # the reference implementation's limit
-_DTYPES = {"BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "U16": np.uint16, "I16": np.int16, "F16": np.float16,
-           "U32": np.uint32, "I32": np.int32, "F32": np.float32, "U64": np.uint64, "I64": np.int64,
-           "F64": np.float64}
+# In the reference implementation's order of its dtype enum: writing puts the last first.
+_DTYPES = {"BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "U16": np.uint16, "F16": np.float16,
+           "I32": np.int32, "U32": np.uint32, "F32": np.float32, "F64": np.float64, "I64": np.int64,
+           "U64": np.uint64}
+_RANK = {name: rank for rank, name in enumerate(_DTYPES)}
 _NAMES = {np.dtype(dtype): name for name, dtype in _DTYPES.items()}
 _UNSUPPORTED = ("BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64")
 
@@ -41,7 +43,7 @@ def _array(value, name):
     if array.dtype not in _NAMES:
         raise TypeError(f"safetensors: {name!r} has dtype {array.dtype}, which safetensors cannot hold; "
                         f"supported: {', '.join(str(np.dtype(d)) for d in _DTYPES.values())}")
-    return np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+    return array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
 
 
 def save(tensors, metadata=None):
@@ -66,7 +68,7 @@ def save(tensors, metadata=None):
         if not isinstance(name, str) or name == "__metadata__":
             raise TypeError(f"safetensors: tensor names must be strings other than '__metadata__', got {name!r}")
     arrays = {name: _array(value, name) for name, value in tensors.items()}
-    order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
+    order = sorted(arrays, key=lambda name: (-_RANK[_NAMES[arrays[name].dtype.newbyteorder("=")]], name))
     header = {} if metadata is None else {"__metadata__": metadata}
     offset = 0
     for name in order:
@@ -74,13 +76,21 @@ def save(tensors, metadata=None):
         header[name] = {"dtype": _NAMES[array.dtype.newbyteorder("=")], "shape": list(array.shape),
                         "data_offsets": [offset, offset + array.nbytes]}
         offset += array.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)
     return b"".join([struct.pack("<Q", len(text)), text] + [arrays[name].tobytes() for name in order])
 
 
 def save_file(tensors, filename, metadata=None):
-    """Write a dict of tensors to a safetensors file (atomically), as ``safetensors.torch.save_file``."""
+    """Write a dict of tensors to a safetensors file, as ``safetensors.torch.save_file``.
+
+    Parameters
+    ----------
+    tensors : dict of str to Tensor or numpy.ndarray
+    filename : str or os.PathLike
+        Written atomically (temporary file, fsync, rename), keeping an existing file's mode.
+    metadata : dict of str to str, optional
+    """
     data = save(tensors, metadata)
     write_atomically(filename, lambda file: file.write(data))
 
@@ -156,13 +166,35 @@ def load_arrays(data, with_metadata=False):
 
 
 def load(data):
-    """Parse safetensors bytes into a dict of Tensors, as ``safetensors.torch.load``."""
+    """Parse safetensors bytes into a dict of Tensors, as ``safetensors.torch.load``.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    dict of str to Tensor
+
+    Raises
+    ------
+    SafetensorError
+        If the bytes are not a valid safetensors file.
+    """
     from microtorch._engine import make_tensor
     return {name: make_tensor(array) for name, array in load_arrays(bytes(data)).items()}
 
 
 def load_file(filename):
     """Read a safetensors file into a dict of Tensors, as ``safetensors.torch.load_file``.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+
+    Returns
+    -------
+    dict of str to Tensor
 
     Raises
     ------
@@ -176,6 +208,15 @@ def load_file(filename):
 
 
 def metadata_of(filename):
-    """The ``__metadata__`` dict of a safetensors file (None if it has none)."""
+    """The ``__metadata__`` dict of a safetensors file.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+
+    Returns
+    -------
+    dict of str to str, or None when the file has none
+    """
     return load_arrays(read_source(filename), with_metadata=True)[1]
 

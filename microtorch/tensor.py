@@ -10,11 +10,11 @@ from typing import Callable
 import numpy as np
 
 from microtorch import _engine, _numpy_protocol, linalg, ops, return_types
-from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_batch_product,
-                                _check_broadcast, _check_in_place, _check_index_range, _check_matmul,
-                                _check_matrix_product, _check_reshape, _check_vectors, _describe,
-                                _as_array, _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
-                                _shape_args, _triangle_args, _where_args)
+from microtorch._checks import (_SCALARS, _array_or_scalar, _as_array, _as_dtype, _bool_mask, _broadcasts_to,
+                                _check_batch_product, _check_broadcast, _check_in_place, _check_index_range,
+                                _check_matmul, _check_matrix_product, _check_matrix_vector, _check_reshape,
+                                _check_vectors, _describe, _index_of, _int_index, _needs_probe, _normalize_dim,
+                                _operand, _reduction_args, _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
@@ -76,19 +76,7 @@ def _binary_method(fn, name, to_float=False):
         return _apply(fn, a, b)
 
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Elementwise {name}(self, other), broadcast, recorded for autograd (microtorch.ops.{fn.__name__})."
-    return method
-
-
-def _float_unary(fn):
-    """A method applying the one-input op fn; integer and bool tensors become float32 first."""
-    fast = _engine.unary_method(fn)
-
-    def method(self):
-        return fast(self if self.dtype.kind in "fc" else self.float())
-
-    method.__name__ = method.__qualname__ = fast.__name__
-    method.__doc__ = fast.__doc__
+    method.__doc__ = f"Elementwise {name}(self, other), broadcast, recorded for autograd (ops.{fn.__name__})."
     return method
 
 
@@ -321,6 +309,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Neg, self)
 
     def matmul(self, other) -> "Tensor":
+        """self @ other, with numpy's (and torch's) broadcasting of batch dims."""
         return self @ other
 
     # ------------------------------------------------------------ matrix products (mm ... baddbmm)
@@ -345,14 +334,7 @@ class Tensor(_engine.TensorBase):
 
     def mv(self, vec) -> "Tensor":
         """The product of a matrix (n, m) and a vector (m,), a vector (n,)."""
-        if not isinstance(vec, Tensor):
-            raise TypeError(f"mv(): argument 'vec' must be Tensor, not {type(vec).__name__}")
-        if self.ndim != 2 or vec.ndim != 1:
-            raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {self.ndim}, {vec.ndim}")
-        if self.shape[1] != vec.shape[0]:
-            raise RuntimeError(f"mv: size mismatch, got input ({self.shape[0]}), mat ({self.shape[0]}x{self.shape[1]}), "
-                               f"vec ({vec.shape[0]})")
-        return self._product(vec, "mv", lambda *args: None)
+        return self._product(vec, "mv", _check_matrix_vector)
 
     def inner(self, other) -> "Tensor":
         """Products summed over the last dim of self and of other (dot for 1-D tensors); the other
@@ -386,6 +368,14 @@ class Tensor(_engine.TensorBase):
         """beta * self + alpha * (batch1 @ batch2), batched (see bmm)."""
         return self._scaled_sum(Tensor.bmm(batch1, batch2), "baddbmm", beta, alpha)
 
+    def inverse(self) -> "Tensor":
+        """The inverse of a square matrix (or a batch of them): microtorch.linalg.inv."""
+        return linalg.inv(self)
+
+    def det(self) -> "Tensor":
+        """The determinant of a square matrix (or a batch of them): microtorch.linalg.det."""
+        return linalg.det(self)
+
     def _scaled_sum(self, product, op, beta, alpha):
         if not _broadcasts_to(self.shape, product.shape):
             raise RuntimeError(f"{op}: the tensor of shape {self.shape} cannot be expanded to the product's shape "
@@ -404,28 +394,28 @@ class Tensor(_engine.TensorBase):
     relu: Callable[["Tensor"], "Tensor"] = _engine.unary_method(ops.ReLU)
 
     # ------------------------------------------------------------ elementwise math (sin ... nan_to_num)
-    # Integer and bool inputs become float32 first, as torch promotes them.
-    sin = _float_unary(ops.Sin)
-    cos = _float_unary(ops.Cos)
-    tan = _float_unary(ops.Tan)
-    asin = arcsin = _float_unary(ops.Asin)
-    acos = arccos = _float_unary(ops.Acos)
-    atan = arctan = _float_unary(ops.Atan)
-    sinh = _float_unary(ops.Sinh)
-    cosh = _float_unary(ops.Cosh)
-    asinh = arcsinh = _float_unary(ops.Asinh)
-    acosh = arccosh = _float_unary(ops.Acosh)
-    atanh = arctanh = _float_unary(ops.Atanh)
-    exp2 = _float_unary(ops.Exp2)
-    expm1 = _float_unary(ops.Expm1)
-    log2 = _float_unary(ops.Log2)
-    log10 = _float_unary(ops.Log10)
-    log1p = _float_unary(ops.Log1p)
-    rsqrt = _float_unary(ops.Rsqrt)
-    reciprocal = _float_unary(ops.Reciprocal)
-    erf = _float_unary(ops.Erf)
-    erfc = _float_unary(ops.Erfc)
-    frac = _float_unary(ops.Frac)
+    # Integer and bool inputs give float32 results, as in torch (the ops convert them).
+    sin = _engine.unary_method(ops.Sin)
+    cos = _engine.unary_method(ops.Cos)
+    tan = _engine.unary_method(ops.Tan)
+    asin = arcsin = _engine.unary_method(ops.Asin)
+    acos = arccos = _engine.unary_method(ops.Acos)
+    atan = arctan = _engine.unary_method(ops.Atan)
+    sinh = _engine.unary_method(ops.Sinh)
+    cosh = _engine.unary_method(ops.Cosh)
+    asinh = arcsinh = _engine.unary_method(ops.Asinh)
+    acosh = arccosh = _engine.unary_method(ops.Acosh)
+    atanh = arctanh = _engine.unary_method(ops.Atanh)
+    exp2 = _engine.unary_method(ops.Exp2)
+    expm1 = _engine.unary_method(ops.Expm1)
+    log2 = _engine.unary_method(ops.Log2)
+    log10 = _engine.unary_method(ops.Log10)
+    log1p = _engine.unary_method(ops.Log1p)
+    rsqrt = _engine.unary_method(ops.Rsqrt)
+    reciprocal = _engine.unary_method(ops.Reciprocal)
+    erf = _engine.unary_method(ops.Erf)
+    erfc = _engine.unary_method(ops.Erfc)
+    frac = _engine.unary_method(ops.Frac)
     # These keep an integer tensor's dtype, as in torch.
     square = _engine.unary_method(ops.Square)
     sign = sgn = _engine.unary_method(ops.Sign)
@@ -468,7 +458,8 @@ class Tensor(_engine.TensorBase):
             a, b = self._array, _array_or_scalar(other)
             if (np.asarray(b) == 0).any():
                 raise ZeroDivisionError("div: integer division by zero")
-            quotient = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b).astype(np.result_type(a, b))
+            exact = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b)
+            quotient = exact.astype(np.result_type(a, b))
             return _make(np.asarray(quotient))
         quotient = self / other
         return quotient.floor() if rounding_mode == "floor" else quotient.trunc()
@@ -564,13 +555,17 @@ class Tensor(_engine.TensorBase):
         return _make(np.isfinite(self._array))
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        dim, keepdim = _reduction_args(self, "sum", dim, keepdim, axis, keepdims)
-        return _apply(ops.Sum, self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> "Tensor":
+        """The sum over dim (an int or a tuple; all dims by default); dtype converts self first."""
+        x = self if dtype is None else self.to(dtype)
+        dim, keepdim = _reduction_args(x, "sum", dim, keepdim, axis, keepdims)
+        return _apply(ops.Sum, x, dim, keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        dim, keepdim = _reduction_args(self, "mean", dim, keepdim, axis, keepdims)
-        return _apply(ops.Mean, self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> "Tensor":
+        """The mean over dim (an int or a tuple; all dims by default); dtype converts self first."""
+        x = self if dtype is None else self.to(dtype)
+        dim, keepdim = _reduction_args(x, "mean", dim, keepdim, axis, keepdims)
+        return _apply(ops.Mean, x, dim, keepdim)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The maximum values over dim (all dims by default); x.max(other_tensor) is maximum(x, other).
@@ -587,6 +582,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """The index of the largest entry (of the flattened tensor, or along dim); int64, no gradient."""
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
@@ -594,6 +590,7 @@ class Tensor(_engine.TensorBase):
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
+        """exp(self) / sum(exp(self)) along dim, computed stably."""
         dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
@@ -774,6 +771,27 @@ class Tensor(_engine.TensorBase):
         last = moved.shape[-1] - 1 - np.argmax((moved == value[..., None])[..., ::-1], axis=-1)
         return self._pick(x, np.expand_dims(last, dim).astype(np.int64), dim, keepdim, return_types.mode)
 
+    def cummax(self, dim):
+        """(values, indices): the running maximum along dim and where it was found (the latest of ties)."""
+        return self._running_extreme("cummax", dim, np.maximum, return_types.cummax)
+
+    def cummin(self, dim):
+        """(values, indices): the running minimum along dim and where it was found (the latest of ties)."""
+        return self._running_extreme("cummin", dim, np.minimum, return_types.cummin)
+
+    def _running_extreme(self, op, dim, ufunc, result):
+        x, dim = self._reduce_dim(op, dim)
+        running = ufunc.accumulate(x._array, axis=dim)
+        positions = np.expand_dims(np.arange(x.shape[dim]), tuple(d for d in range(x.ndim) if d != dim))
+        # a position holding the running extreme is its own index; the others keep the index before them
+        index = np.maximum.accumulate(np.where(x._array == running, positions, 0), axis=dim)
+        return self._pick(x, index.astype(np.int64), dim, True, result)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """(min, max) over dim (all dims by default), as torch.aminmax."""
+        return return_types.aminmax(self.amin(() if dim is None else dim, keepdim),
+                                    self.amax(() if dim is None else dim, keepdim))
+
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct entries, sorted (no gradient); with return_inverse / return_counts also where each
         entry went and how often each value occurs. dim=None only (unique rows are not supported)."""
@@ -789,6 +807,7 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> "Tensor":
+        """The same entries in a new shape (one size may be -1); view is the same method here."""
         shape = _shape_args(shape)
         _check_reshape(self.shape, shape)
         return _apply(ops.Reshape, self, shape)
@@ -807,6 +826,7 @@ class Tensor(_engine.TensorBase):
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def transpose(self, dim0=None, dim1=None) -> "Tensor":
+        """dim0 and dim1 swapped (with no dims: all dims reversed, as T)."""
         if dim0 is None and dim1 is None:
             return self.T
         dim0 = _normalize_dim(dim0, self.ndim, "transpose")
@@ -830,6 +850,7 @@ class Tensor(_engine.TensorBase):
     moveaxis = movedim
 
     def permute(self, *dims) -> "Tensor":
+        """The dims reordered: out.shape[i] is self.shape[dims[i]]."""
         dims = _shape_args(dims)
         if sorted(_normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
@@ -841,6 +862,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Permute, self, tuple(range(self.ndim - 1, -1, -1)))
 
     def t(self) -> "Tensor":
+        """The transpose of a tensor of at most 2 dims."""
         if self.ndim > 2:
             raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but got {self.ndim}")
         return self.T
@@ -877,7 +899,8 @@ class Tensor(_engine.TensorBase):
     def mT(self) -> "Tensor":
         """The last two dims swapped (a batch of matrices transposed)."""
         if self.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def swapaxes(self, axis0, axis1) -> "Tensor":
@@ -988,6 +1011,41 @@ class Tensor(_engine.TensorBase):
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
         return self.diagonal().sum()
+
+    def take_along_dim(self, indices, dim=None) -> "Tensor":
+        """The entries at indices along dim, self and indices broadcast in the other dims (numpy's
+        take_along_axis); with dim=None, indices into the flattened tensor."""
+        index = _int_index(indices, "take_along_dim")
+        if dim is None:
+            _check_index_range(index, self._array.size, "take_along_dim", 0)
+            return self.reshape(-1).gather(0, index.reshape(-1))
+        dim = _normalize_dim(dim, self.ndim, "take_along_dim")
+        if index.ndim != self.ndim:
+            raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                               f"but got {self.ndim} dimensions for input, and {index.ndim} dimensions for indices")
+        ones_at_dim = [tuple(1 if i == dim else n for i, n in enumerate(s)) for s in (self.shape, index.shape)]
+        common = list(_check_broadcast("take_along_dim", *(np.empty(s) for s in ones_at_dim),
+                                       names=("input", "indices")))
+        x = self.expand(tuple(common[:dim]) + (self.shape[dim],) + tuple(common[dim + 1:]))
+        return x.gather(dim, np.broadcast_to(index, tuple(common[:dim]) + (index.shape[dim],) +
+                                             tuple(common[dim + 1:])))
+
+    def bincount(self, weights=None, minlength=0) -> "Tensor":
+        """How often each value 0, 1, ... occurs in a 1-D tensor of non-negative ints (or the sum of the
+        weights at its positions); no gradient, as in torch."""
+        if self.ndim != 1 or self.dtype.kind not in "iu" or (self._array < 0).any():
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        weights = None if weights is None else _as_array(weights)
+        if weights is not None and weights.shape != self.shape:
+            raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input "
+                               f"({weights.shape} vs {self.shape})")
+        counts = np.bincount(self._array, weights, minlength)
+        return _make(counts.astype(np.int64 if weights is None else weights.dtype))
+
+    def logit(self, eps=None) -> "Tensor":
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+        p = self if eps is None else self.clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
 
     def masked_select(self, mask) -> "Tensor":
         """The entries where the bool mask (broadcast with self) is True, as a 1-D tensor."""
@@ -1131,9 +1189,11 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":
+        """The square root, elementwise."""
         return _apply(ops.Sqrt, self)
 
     def abs(self) -> "Tensor":
+        """|self|, elementwise (gradient sign(self), 0 at 0 as in torch)."""
         return _apply(ops.Abs, self)
 
     __abs__ = absolute = abs
@@ -1168,6 +1228,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Maximum, self, other)
 
     def minimum(self, other) -> "Tensor":
+        """Elementwise minimum; ties share the gradient equally, as in PyTorch."""
         other = _operand(other, "minimum")
         _check_broadcast("minimum", self, other)
         return _apply(ops.Minimum, self, other)
@@ -1191,9 +1252,11 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Where, mask, fill, self)
 
     def tril(self, diagonal=0) -> "Tensor":
+        """The lower triangle of the last two dims (entries above the diagonal set to 0)."""
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
 
     def triu(self, diagonal=0) -> "Tensor":
+        """The upper triangle of the last two dims (entries below the diagonal set to 0)."""
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -1207,6 +1270,7 @@ class Tensor(_engine.TensorBase):
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """The index of the smallest entry (of the flattened tensor, or along dim); int64, no gradient."""
         dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmin: dim must be an int or None")
@@ -1226,6 +1290,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Var, self, dim, correction, bool(keepdim))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
+        """The standard deviation over dim: the square root of var (same arguments)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def squeeze(self, dim=None) -> "Tensor":
@@ -1259,6 +1324,7 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Expand, self, shape)
 
     def expand_as(self, other) -> "Tensor":
+        """expand(other.shape)."""
         return self.expand(other.shape)
 
     def gather(self, dim, index) -> "Tensor":
@@ -1342,21 +1408,27 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, other._array if isinstance(other, Tensor) else other))
 
     def __lt__(self, other):
+        """self < other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.less, "lt")
 
     def __le__(self, other):
+        """self <= other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.less_equal, "le")
 
     def __gt__(self, other):
+        """self > other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.greater, "gt")
 
     def __ge__(self, other):
+        """self >= other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.greater_equal, "ge")
 
     def __eq__(self, other):
+        """self == other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.equal, "eq")
 
     def __ne__(self, other):
+        """self != other, elementwise: a bool tensor (no gradient)."""
         return self._compare(other, np.not_equal, "ne")
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
@@ -1394,18 +1466,22 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, _array_or_scalar(other)))
 
     def __and__(self, other):
+        """self & other for bool and integer tensors (masks: `(x > 0) & (x < 1)`)."""
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
 
     def __or__(self, other):
+        """self | other for bool and integer tensors."""
         return self._bitwise(other, np.bitwise_or, "bitwise_or")
 
     def __xor__(self, other):
+        """self ^ other for bool and integer tensors."""
         return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
 
     def __invert__(self):
+        """~self for bool and integer tensors (logical not of a mask)."""
         if self.dtype.kind not in "biu":
             raise TypeError(f"bitwise_not: only bool and integer tensors are supported, got {self.dtype}")
         return _make(np.invert(self._array))

@@ -13,6 +13,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import microtorch as mt
 from microtorch.serialization import CheckpointError
@@ -85,6 +88,24 @@ def test_any_dict_key_string(tmp_path, key):
     assert_same(round_trip(obj, tmp_path), obj)
 
 
+_KEYS = st.one_of(st.text(max_size=5), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False),
+                  st.tuples(st.integers(), st.text(max_size=2)))
+_ARRAYS = hnp.arrays(st.sampled_from(DTYPES), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5), st.binary(max_size=5),
+                    _ARRAYS, _ARRAYS.map(mt.from_numpy))
+_OBJECTS = st.recursive(_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(_KEYS, inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3).map(collections.OrderedDict)),
+    max_leaves=12)
+
+
+@given(_OBJECTS)
+def test_whatever_save_accepts_load_gives_back(obj):
+    buffer = io.BytesIO()
+    mt.save(obj, buffer)
+    assert_same(mt.load(io.BytesIO(buffer.getvalue())), obj)
+
+
 def test_parameters_and_requires_grad_are_kept(tmp_path):
     obj = {"p": mt.nn.Parameter(mt.randn(2)), "leaf": mt.randn(3, requires_grad=True), "plain": mt.randn(2)}
     loaded = round_trip(obj, tmp_path)
@@ -129,6 +150,60 @@ def test_a_saved_file_is_an_npz_with_a_json_manifest(tmp_path):
         assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
     with np.load(path, allow_pickle=False) as archive:
         np.testing.assert_array_equal(archive["data/0"], np.arange(3))
+
+
+def test_torch_load_arguments_are_accepted(tmp_path):
+    mt.save({"w": mt.ones(2)}, tmp_path / "c.pt")
+    assert mt.load(tmp_path / "c.pt", "cpu")["w"].shape == (2,)
+    assert mt.load(tmp_path / "c.pt", map_location="cpu", weights_only=True)["w"].shape == (2,)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        mt.load(tmp_path / "c.pt", map_location="cuda:0")
+
+
+# ---------------------------------------------------------------- Module.state_dict / load_state_dict
+
+def test_module_state_dict_is_detached_tensors_sharing_storage():
+    model = mt.nn.Sequential(mt.nn.Linear(2, 3), mt.nn.BatchNorm1d(3))
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                           "1.num_batches_tracked"]
+    assert all(type(v) is mt.Tensor and not v.requires_grad and v.grad_fn is None for v in state.values())
+    assert np.shares_memory(state["0.weight"].numpy(), model[0].weight.numpy())
+    kept = model.state_dict(keep_vars=True)
+    assert kept["0.weight"] is model[0].weight and kept["1.running_mean"] is model[1].running_mean
+    prefixed = model.state_dict(prefix="net.")
+    assert list(prefixed)[0] == "net.0.weight"
+    destination = {"other": 1}
+    assert model.state_dict(destination=destination) is destination and "0.bias" in destination
+
+
+def test_load_state_dict_copies_in_place_and_reports_keys():
+    model, source = mt.nn.Linear(2, 3), mt.nn.Linear(2, 3)
+    weight = model.weight
+    result = model.load_state_dict(source.state_dict())
+    assert repr(result) == "<All keys matched successfully>" and tuple(result) == ([], [])
+    assert model.weight is weight  # the same Parameter, so an optimizer holding it keeps working
+    np.testing.assert_array_equal(model.weight.numpy(), source.weight.numpy())
+    source.weight.numpy()[0, 0] = 99.0
+    assert model.weight.numpy()[0, 0] != 99.0
+    partial = {"weight": np.zeros((3, 2)), "extra": mt.ones(1)}
+    result = model.load_state_dict(partial, strict=False)
+    assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
+    assert repr(result) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])"
+
+
+def test_load_state_dict_takes_torch_tensors_and_keeps_the_model_on_error():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Linear(2, 3)
+    ours = mt.nn.Linear(2, 3)
+    ours.load_state_dict(theirs.state_dict())
+    np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())
+    before = snapshot(ours)
+    wrong = {"weight": torch.zeros(3, 2), "bias": torch.zeros(4)}
+    with pytest.raises(RuntimeError, match=r"size mismatch for bias: copying a param with shape \(4,\) from checkpoint, "
+                                           r"the shape in current model is \(3,\)"):
+        ours.load_state_dict(wrong, strict=False)  # a size mismatch is an error even when not strict, as in torch
+    assert_unchanged(ours, before)
 
 
 # ---------------------------------------------------------------- the original save(model, path) / load(model, path)
@@ -257,6 +332,24 @@ def test_a_member_that_lies_about_its_size_is_caught(tmp_path):
     data[central + 24:central + 28] = (100).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="c.npz"):
+        mt.load(path)
+
+
+def test_many_small_members_cannot_add_up_to_a_bomb(tmp_path):
+    path = tmp_path / "many.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for i in range(300):  # each under the per-member limit, 300 MB together
+            archive.writestr(f"m{i}.npy", bytes(1 << 20))
+    with pytest.raises(CheckpointError, match=r"many.npz.*300 members would inflate"):
+        mt.load(path)
+
+
+def test_a_manifest_nested_too_deeply_is_refused(tmp_path):
+    path = tmp_path / "deep.pt"
+    nested = "[" * 100_000 + "]" * 100_000
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("microtorch.json", '{"format": "microtorch", "version": 1, "object": %s}' % nested)
+    with pytest.raises(CheckpointError, match="deep.pt.*nested too deeply"):
         mt.load(path)
 
 

@@ -161,3 +161,48 @@ def test_tensordot_errors():
         microtorch.tensordot(microtorch.ones(2, 3), microtorch.ones(2, 3), 1)
     with pytest.raises(RuntimeError, match="same length"):
         microtorch.tensordot(microtorch.ones(2, 3), microtorch.ones(2, 3), ([0, 1], [0]))
+
+
+# ---------------------------------------------------------------- inverse, determinant, solve
+
+def _well_conditioned(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, shape) + 3 * np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1)], ids=str)
+def test_inv_and_det(shape):
+    a = _well_conditioned(*shape)
+    check_op(torch.linalg.inv, microtorch.linalg.inv, arrays=[a])
+    check_op(torch.linalg.det, microtorch.linalg.det, arrays=[a])
+    check_op(torch.inverse, microtorch.inverse, arrays=[a])
+    check_op(lambda x: x.det(), lambda x: x.det(), arrays=[a])
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (3, 2), (2, 3, 1), (2, 3)], ids=str)
+def test_solve(b_shape):
+    a_shape = (2, 3, 3) if len(b_shape) == 3 or b_shape == (2, 3) else (3, 3)
+    b = np.random.default_rng(1).uniform(-1, 1, b_shape)
+    check_op(torch.linalg.solve, microtorch.linalg.solve, arrays=[_well_conditioned(*a_shape), b])
+
+
+def test_inv_det_solve_errors():
+    with pytest.raises(RuntimeError, match="must be batches of square matrices"):
+        microtorch.linalg.inv(microtorch.ones(2, 3))
+    with pytest.raises(RuntimeError, match="Expected a floating point"):
+        microtorch.linalg.det(microtorch.tensor([[1, 2], [3, 4]]))
+    with pytest.raises(RuntimeError, match="Incompatible shapes of A and B"):
+        microtorch.linalg.solve(microtorch.ones(3, 3), microtorch.ones(2))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        microtorch.linalg.solve(microtorch.ones(2, 2), microtorch.ones(2, dtype=microtorch.float64))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, np.inf])
+@pytest.mark.parametrize("shapes", [[(4, 3), (5, 3)], [(2, 4, 3), (2, 5, 3)]], ids=str)
+def test_cdist(shapes, p):
+    check_op(lambda a, b: torch.cdist(a, b, p), lambda a, b: microtorch.cdist(a, b, p), shapes)
+
+
+def test_cdist_errors():
+    with pytest.raises(RuntimeError, match="X1 and X2 must have the same number of columns. X1: 3 X2: 4"):
+        microtorch.cdist(microtorch.ones(2, 3), microtorch.ones(2, 4))

@@ -32,7 +32,7 @@ def test_unary_function_and_method_match_torch(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["sin", "cos", "log1p", "rsqrt", "erf", "floor", "round", "sign", "square", "neg",
-                                  "abs"])
+                                  "abs", "exp", "log", "sqrt", "atanh"])
 def test_unary_on_integers_follows_torch_dtype(name):
     values = np.array([[1, 2], [3, 4]])
     ours, theirs = getattr(microtorch, name)(microtorch.tensor(values)), getattr(torch, name)(torch.tensor(values))
@@ -285,3 +285,8 @@ def test_clamp_min_max_and_absolute():
     check_op(lambda x: torch.clamp_min(x, 0.3), lambda x: microtorch.clamp_min(x, 0.3), [(3, 4)])
     check_op(lambda x: x.clamp_max(-0.2), lambda x: x.clamp_max(-0.2), [(3, 4)])
     check_op(lambda x: x.absolute(), lambda x: x.absolute(), [(3, 4)])
+
+
+@pytest.mark.parametrize("eps", [None, 0.2])
+def test_logit(eps):
+    check_op(lambda x: torch.logit(x, eps), lambda x: microtorch.logit(x, eps), [(3, 4)], low=0.05, high=0.95)

@@ -2,6 +2,8 @@
 the (values, indices) named tuples, and error messages."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import microtorch
 from helpers import check_op
@@ -25,6 +27,16 @@ def test_reductions_over_dims(name, dim, keepdim):
     check_op(lambda x: getattr(torch, name)(x, **kwargs), lambda x: getattr(microtorch, name)(x, **kwargs),
              [(2, 3, 4)])
     check_op(lambda x: getattr(x, name)(**kwargs), lambda x: getattr(x, name)(**kwargs), [(2, 3, 4)])
+
+
+def test_sum_mean_dtype():
+    x = np.array([[1, 2], [3, 4]])
+    for name in ("sum", "mean"):
+        ours = getattr(microtorch, name)(microtorch.tensor(x), 1, dtype=microtorch.float64)
+        theirs = getattr(torch, name)(torch.tensor(x), 1, dtype=torch.float64)
+        assert ours.dtype == np.float64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    check_op(lambda t: t.sum(dtype=torch.float32), lambda t: t.sum(dtype=microtorch.float32), [(3, 4)], atol=1e-5)
 
 
 @pytest.mark.parametrize("correction", [0, 1, 2])
@@ -241,3 +253,55 @@ def test_diff(kwargs):
 def test_log_softmax_method():
     check_op(lambda x: x.log_softmax(0), lambda x: x.log_softmax(0), [(3, 4)])
     check_op(lambda x: torch.log_softmax(x, -1), lambda x: microtorch.log_softmax(x, -1), [(3, 4)])
+
+
+# ---------------------------------------------------------------- random shapes and dims (Hypothesis)
+
+_ONE_DIM = {"sum": True, "mean": True, "prod": True, "amax": True, "amin": True, "logsumexp": True, "std": True,
+            "var": True, "norm": True, "cumsum": False, "cumprod": False, "max": True, "median": True, "sort": False,
+            "kthvalue": True}
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning", "ignore:.*degrees of freedom:RuntimeWarning")
+@given(data=st.data())
+def test_dim_reductions_over_random_shapes(data):
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=4), label="shape"))
+    name = data.draw(st.sampled_from(sorted(_ONE_DIM)), label="op")
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+    keepdim = data.draw(st.booleans(), label="keepdim") if _ONE_DIM[name] else None
+    seed = data.draw(st.integers(0, 2 ** 16), label="seed")
+    x = np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) / 7.0 + 0.5  # distinct values
+    if name == "kthvalue":
+        args = (data.draw(st.integers(1, shape[dim]), label="k"), dim)
+    elif name == "norm":
+        args = (data.draw(st.sampled_from([1, 2, 3, np.inf]), label="p"), dim)
+    else:
+        args = (dim,)
+    kwargs = {} if keepdim is None else {"keepdim": keepdim}
+    check_op(lambda t: getattr(torch, name)(t, *args, **kwargs),
+             lambda t: getattr(microtorch, name)(t, *args, **kwargs), arrays=[x])
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")
+def test_var_without_degrees_of_freedom_is_nan_with_a_nan_gradient_as_in_torch():
+    check_op(lambda x: x.var(1), lambda x: x.var(1), [(2, 1)])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_cummin_with_ties(name, dim):
+    x = np.array([[1.0, 3.0, 2.0, 3.0, 0.0], [5.0, 5.0, 4.0, 6.0, 4.0], [1.0, 0.0, 0.0, 7.0, 7.0]])
+    check_op(lambda t: getattr(torch, name)(t, dim), lambda t: getattr(microtorch, name)(t, dim), arrays=[x])
+    ours, theirs = getattr(microtorch.tensor(x), name)(dim), getattr(torch.tensor(x), name)(dim)
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_aminmax():
+    x = np.array([[1.0, 3.0], [2.0, 0.0]])
+    for kwargs in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+        ours, theirs = microtorch.aminmax(microtorch.tensor(x), **kwargs), torch.aminmax(torch.tensor(x), **kwargs)
+        np.testing.assert_array_equal(ours.min.numpy(), theirs.min.numpy())
+        np.testing.assert_array_equal(ours.max.numpy(), theirs.max.numpy())
+        low, high = ours
+        assert low is ours.min and high is ours.max
+    assert repr(ours).startswith("microtorch.return_types.aminmax(\nmin=")

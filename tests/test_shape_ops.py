@@ -128,8 +128,8 @@ def test_masked_fill_gather_index_select_as_functions():
     check_op(lambda x: torch.masked_fill(x, torch.tensor(mask), -1.0),
              lambda x: microtorch.masked_fill(x, microtorch.tensor(mask), -1.0), [(2, 3)])
     index = np.array([[0, 2], [1, 1]])
-    check_op(lambda x: torch.gather(x, 1, torch.tensor(index)), lambda x: microtorch.gather(x, 1, microtorch.tensor(index)),
-             [(2, 3)])
+    check_op(lambda x: torch.gather(x, 1, torch.tensor(index)),
+             lambda x: microtorch.gather(x, 1, microtorch.tensor(index)), [(2, 3)])
     check_op(lambda x: torch.index_select(x, -1, torch.tensor([2, 0, 2])),
              lambda x: microtorch.index_select(x, -1, microtorch.tensor([2, 0, 2])), [(2, 3)])
 
@@ -170,7 +170,8 @@ def test_inspection_functions_and_methods():
     assert microtorch.is_nonzero(microtorch.tensor([1.5])) and not microtorch.tensor(0).is_nonzero()
     with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
         x.is_nonzero()
-    assert x.nonzero().dtype == np.int64 and microtorch.tensor(2.0).nonzero().shape == tuple(torch.tensor(2.0).nonzero().shape)
+    assert x.nonzero().dtype == np.int64
+    assert microtorch.tensor(2.0).nonzero().shape == tuple(torch.tensor(2.0).nonzero().shape)
 
 
 def test_allclose_isclose_equal():
@@ -203,3 +204,28 @@ def test_scatter_reads_only_the_corner_of_a_larger_src():
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
     out.sum().backward()
     np.testing.assert_array_equal(src.grad.numpy(), np.pad(np.ones((2, 2)), ((0, 1), (0, 2))))
+
+
+@pytest.mark.parametrize("dim, index_shape, input_shape", [(1, (2, 1), (2, 3)), (0, (1, 3), (2, 3)),
+                                                           (1, (1, 2), (3, 4)), (-1, (3, 1, 2), (1, 4, 5))], ids=str)
+def test_take_along_dim(dim, index_shape, input_shape):
+    index = np.random.default_rng(0).integers(0, input_shape[dim], size=index_shape)
+    check_op(lambda x: torch.take_along_dim(x, torch.tensor(index), dim),
+             lambda x: microtorch.take_along_dim(x, microtorch.tensor(index), dim), [input_shape])
+    check_op(lambda x: x.take_along_dim(torch.tensor([4, 0, 4])),
+             lambda x: x.take_along_dim(microtorch.tensor([4, 0, 4])), [(2, 3)])
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        microtorch.ones(2, 3).take_along_dim(microtorch.tensor([0]), 1)
+
+
+def test_bincount():
+    x = np.array([1, 1, 3, 0])
+    for kwargs in ({}, {"minlength": 6}, {"weights": np.array([0.5, 1.0, 2.0, 4.0], dtype=np.float32)}):
+        ours = microtorch.bincount(microtorch.tensor(x), **{k: microtorch.tensor(v) if k == "weights" else v
+                                                           for k, v in kwargs.items()})
+        theirs = torch.bincount(torch.tensor(x), **{k: torch.tensor(v) if k == "weights" else v
+                                                    for k, v in kwargs.items()})
+        assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs"):
+        microtorch.tensor([1, -1]).bincount()

@@ -4,7 +4,7 @@ One file per family; an op's gradient is in the file of its family:
 
     arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where, trig and hyperbolic,
                    exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
-    linalg         matmul, einsum, nuclear norm
+    linalg         matmul, einsum, nuclear norm, inverse, det, solve
     reduce         sum, mean, max, var, prod, logsumexp, vector norms, cumsum, cumprod
     shape          reshape, permute, transpose, expand, cat, stack, padding, tile, roll, flip, diagonals
     index          x[index], x[index] = v, gather, scatter, index_select, tril/triu
@@ -37,7 +37,7 @@ from microtorch.ops.conv import Conv2d, ConvTranspose2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, Scatter, SetItem, Triangle
-from microtorch.ops.linalg import Einsum, MatMul, NuclearNorm
+from microtorch.ops.linalg import Det, Einsum, Inverse, MatMul, NuclearNorm, Solve
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize

@@ -8,6 +8,11 @@ import numpy as np
 from microtorch.autograd.function import Function
 
 
+def _floating(x):
+    """x, with integers and bools as float32: math on them gives torch's default float dtype."""
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -94,7 +99,7 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
+        out = np.exp(_floating(x))
         ctx.save_for_backward(out)
         return out
 
@@ -108,7 +113,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        return np.log(_floating(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -119,7 +124,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.sqrt(x)
+        out = np.sqrt(_floating(x))
         ctx.save_for_backward(out)
         return out
 
@@ -217,9 +222,11 @@ class Where(Function):
 
 class _Pointwise(Function):
     """An elementwise op out = function(x) whose gradient is grad * derivative(x, out).
-    A subclass names its numpy function and writes its derivative, nothing else."""
+    A subclass names its numpy function and writes its derivative, nothing else. Integer inputs
+    give float32 results, as in torch, unless the op keeps integers (square, sign, floor, ...)."""
 
     function = None
+    keeps_integers = False
 
     @staticmethod
     def derivative(x, out):
@@ -227,7 +234,8 @@ class _Pointwise(Function):
 
     @classmethod
     def forward(cls, ctx, x):
-        out = cls.function(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # outside the domain: inf or nan, silently as torch
+            out = cls.function(x if cls.keeps_integers else _floating(x))
         ctx.save_for_backward(x, out)
         return out
 
@@ -324,7 +332,7 @@ class Rsqrt(_Pointwise):
 
 
 class Square(_Pointwise):
-    function = np.square
+    function, keeps_integers = np.square, True
     derivative = staticmethod(lambda x, out: 2 * x)
 
 
@@ -356,6 +364,7 @@ class Frac(_Pointwise):
 class _Step(_Pointwise):
     """Piecewise-constant ops (sign, floor, ceil, trunc): their gradient is 0 everywhere, as in torch."""
 
+    keeps_integers = True
     derivative = staticmethod(lambda x, out: np.zeros_like(out))
 
 

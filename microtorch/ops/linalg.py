@@ -105,3 +105,50 @@ def _einsum_grad(subscript, shape, output, grad, others):
     grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))
     grad_x[tuple(grid[letters.index(letter)] for letter in subscript)] = g
     return grad_x
+
+
+class Inverse(Function):
+    """The inverse of square matrices (batched); d(A^-1) = -A^-1 dA A^-1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inverse,) = ctx.saved_tensors
+        inverse_t = np.swapaxes(inverse, -1, -2)
+        return -inverse_t @ grad @ inverse_t
+
+
+class Det(Function):
+    """The determinant of square matrices (batched); d det(A) / dA = det(A) * A^-T."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.linalg.det(a)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return (grad * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+class Solve(Function):
+    """X with A @ X = B (batched; B a matrix of right-hand sides). grad_B = A^-T grad, grad_A = -grad_B X^T."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.linalg.solve(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad_b = np.linalg.solve(np.swapaxes(a, -1, -2), grad)
+        return -grad_b @ np.swapaxes(out, -1, -2), grad_b

@@ -83,8 +83,9 @@ class Var(Function):
         centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
         if ctx.dim is not None and not ctx.keepdim:
             grad = np.expand_dims(grad, ctx.dim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * (2 / ctx.divisor) * centered, None, None, None
+        scale = 2 / ctx.divisor if ctx.divisor else float("inf")  # no degrees of freedom: nan, as in torch
+        with np.errstate(invalid="ignore"):
+            return grad * scale * centered, None, None, None
 
 
 class Prod(Function):

@@ -55,7 +55,7 @@ class _Encoder:
         if array.dtype.hasobject:
             raise TypeError(f"save: {path} is an array of Python objects (dtype {array.dtype}); only numeric, "
                             "bool and string arrays can be saved (no pickle)")
-        self.arrays.append(np.ascontiguousarray(array) if array.ndim else array)
+        self.arrays.append(array)
         return len(self.arrays) - 1
 
     def node(self, obj, path):
@@ -196,6 +196,8 @@ def _read_microtorch(reader):
         manifest = json.loads(reader.read(_MANIFEST).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise reader.error(f"is corrupted (its manifest is not JSON: {error})") from None
+    except RecursionError:
+        raise reader.error("was refused: its manifest is nested too deeply") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "microtorch" or "object" not in manifest:
         raise reader.error("is corrupted (its manifest is not a microtorch manifest)")
     if manifest.get("version") != FORMAT_VERSION:
@@ -205,7 +207,10 @@ def _read_microtorch(reader):
     while f"data/{len(arrays)}.npy" in reader.members:
         member = f"data/{len(arrays)}.npy"
         arrays.append(npy_array(reader.read(member), reader, member))
-    return _Decoder(reader, arrays).node(manifest["object"])
+    try:
+        return _Decoder(reader, arrays).node(manifest["object"])
+    except RecursionError:
+        raise reader.error("was refused: its manifest is nested too deeply") from None
 
 
 def _read_npz(reader):
@@ -268,10 +273,12 @@ def load(f, *args, map_location=None, weights_only=True):
     CheckpointError
         If the file is truncated, corrupted, unsafe or not a checkpoint; the message names it.
     """
-    if args:  # the original microtorch's load(model, path)
+    if args and hasattr(f, "load_state_dict"):  # the original microtorch's load(model, path)
         model, (path,) = f, args
         model.load_state_dict(_state_from(load(path), describe(path)))
         return model
+    if args:  # torch.load(f, map_location)
+        (map_location,) = args
     if map_location not in (None, "cpu") and str(map_location) != "cpu":
         raise RuntimeError(f"load: microtorch runs on the CPU only, got map_location={map_location!r}")
     return _read(read_source(f), describe(f))
@@ -285,7 +292,17 @@ def _state_from(obj, name):
 
 
 def load_state(path):
-    """Read a checkpoint that holds a state_dict into a dict of numpy arrays."""
+    """Read a checkpoint that holds a state_dict into a dict of numpy arrays.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file `load` reads, holding a dict of tensors.
+
+    Returns
+    -------
+    OrderedDict of str to numpy.ndarray
+    """
     name = describe(path)
     state = _state_from(load(path), name)
     return collections.OrderedDict((key, np.asarray(value)) for key, value in state.items())
