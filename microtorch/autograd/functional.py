@@ -15,7 +15,7 @@ import numpy as np
 
 from microtorch import _engine
 from microtorch._grad_mode import enable_grad
-from microtorch.autograd import grad as _grad
+from microtorch.autograd.backward import grad as _grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from microtorch import _engine
 from microtorch._grad_mode import enable_grad, no_grad
+from microtorch.autograd.backward import grad
 from microtorch._scalar import Var
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -103,7 +104,6 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     bool
         True, or False / GradcheckError on a mismatch.
     """
-    from microtorch.autograd import grad   # autograd's grad builds on this package: import at call time
     inputs = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
     if any(isinstance(value, Var) for value in inputs):
         raise TypeError("gradgradcheck: scalar Vars have no second derivatives; use Tensors")

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from microtorch._engine import TensorBase
 from microtorch.autograd.function import Function
 
 try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
@@ -13,12 +14,14 @@ except ImportError:  # pragma: no cover - scipy is optional
 
 def _erf(x):
     """The error function of an array, or of a Tensor in a create_graph backward (the recorded op)."""
-    return _erf_of_array(x).astype(x.dtype, copy=False) if isinstance(x, np.ndarray) else x.erf()
+    if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
+        return x.erf()
+    return np.asarray(_erf_of_array(x)).astype(np.result_type(x), copy=False)
 
 
 def _sigmoid(x):
     """1 / (1 + exp(-x)), taking exp of non-positive numbers only, so that large |x| cannot overflow."""
-    if not isinstance(x, np.ndarray):   # a Tensor, in a create_graph backward: the recorded op
+    if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
         return x.sigmoid()
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
