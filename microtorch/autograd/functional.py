@@ -110,6 +110,28 @@ def _run(func, inputs):
     return is_tuple, outputs
 
 
+def _v_like_inputs(v, inputs, is_inputs_tuple, fn_name):
+    """v as a tuple checked against the inputs; ones when None is allowed (one single-element input)."""
+    if v is not None:
+        _, v = _as_tuple(v, "v", fn_name)
+        _check_v(v, inputs, is_inputs_tuple)
+        return v
+    if len(inputs) != 1 or inputs[0]._array.size != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
+                           "single Tensor with a single element.")
+    return (_engine.make_tensor(np.ones_like(inputs[0]._array)),)
+
+
+def _vjp_of_gradients(gradients, wrt, v, create_graph):
+    """The double-backward step: grad(sum_i gradients[i] * v[i]) with respect to wrt, over the gradients
+    that are still in the graph (the others contribute nothing); None where nothing arrives."""
+    pairs = [(g, w) for g, w in zip(gradients, v) if g is not None and g.requires_grad]
+    if not pairs:
+        return (None,) * len(wrt)
+    gs, ws = zip(*pairs)
+    return _grad(gs, wrt, ws, create_graph=create_graph, retain_graph=True, allow_unused=True)
+
+
 def _single_element_v(outputs, fn_name):
     if len(outputs) != 1 or outputs[0]._array.size != 1:
         raise RuntimeError(f"{fn_name}: The vector v can only be None if the user-provided function returns a single "
@@ -171,14 +193,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         func's outputs, and J v shaped like the outputs.
     """
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if len(inputs) != 1 or inputs[0]._array.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                               "single Tensor with a single element.")
-        v = (_engine.make_tensor(np.ones_like(inputs[0]._array)),)
-    else:
-        _, v = _as_tuple(v, "v", "jvp")
-        _check_v(v, inputs, is_inputs_tuple)
+    v = _v_like_inputs(v, inputs, is_inputs_tuple, "jvp")
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
         is_outputs_tuple, outputs = _run(func, inputs)
@@ -192,12 +207,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                 if g is None or not g.requires_grad:
                     raise RuntimeError(f"The gradient with respect to input {i} is independent of the inputs of the "
                                        "user-provided function. This is not allowed in strict mode.")
-        pairs = [(g, w) for g, w in zip(grad_inputs, v) if g is not None and g.requires_grad]
-        if pairs:
-            gs, ws = zip(*pairs)
-            result = _grad(gs, dummies, ws, create_graph=create_graph, retain_graph=True, allow_unused=True)
-        else:
-            result = (None,) * len(outputs)
+        result = _vjp_of_gradients(grad_inputs, dummies, v, create_graph)
         result = _fill(result, outputs, strict, create_graph,
                        "The gradient with respect to the input is independent of entry {i} in the grad_outputs "
                        "when using the double backward trick to compute forward mode gradients.")
@@ -341,14 +351,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
     # H is symmetric for twice-differentiable functions, so v^T H and H v are the same numbers; both
     # are the vjp of the gradient with v, as torch computes vhp (and hvp, up to the order of products).
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
-    if v is None:
-        if len(inputs) != 1 or inputs[0]._array.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                               "single Tensor with a single element.")
-        v = (_engine.make_tensor(np.ones_like(inputs[0]._array)),)
-    else:
-        _, v = _as_tuple(v, "v", fn_name)
-        _check_v(v, inputs, is_inputs_tuple)
+    v = _v_like_inputs(v, inputs, is_inputs_tuple, fn_name)
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
         is_outputs_tuple, outputs = _run(func, inputs)
@@ -363,11 +366,6 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn_name):
                 if g is None or not g.requires_grad:
                     raise RuntimeError("The jacobian of the user-provided function is independent of input "
                                        f"{i}. This is not allowed in strict mode.")
-        pairs = [(g, w) for g, w in zip(jac, v) if g is not None and g.requires_grad]
-        if pairs:
-            gs, ws = zip(*pairs)
-            result = _grad(gs, inputs, ws, create_graph=create_graph, retain_graph=True, allow_unused=True)
-        else:
-            result = (None,) * len(inputs)
+        result = _vjp_of_gradients(jac, inputs, v, create_graph)
         result = _fill(result, inputs, strict, create_graph, _JACOBIAN_INDEPENDENT)
     return _finish(outputs, create_graph)[0], _unpack(_finish(result, create_graph), is_inputs_tuple)
