@@ -55,8 +55,8 @@ class TensorBase:
     @property
     def _array(self) -> NDArray[Any]: ...
     @property
-    def data(self) -> NDArray[Any]:
-        """The underlying numpy array."""
+    def data(self) -> Any:
+        """A new tensor sharing this one's storage, outside the graph, with its own version counter."""
     @data.setter
     def data(self, value: NDArray[Any] | TensorBase) -> None: ...
     @property
@@ -78,6 +78,9 @@ def own_grad(t: TensorBase) -> NDArray[Any] | None:
 
 def detach(t: TensorBase) -> Any:
     """A new leaf sharing t's data and its version counter."""
+
+def rebind(t: TensorBase, result: TensorBase) -> None:
+    """t becomes result in the graph: how an in-place op on a tensor that autograd records is done."""
 
 def make_tensor(array: NDArray[Any], requires_grad: bool = False) -> Any:
     """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""

@@ -89,9 +89,14 @@ cdef VersionCounter counter_of(TensorBase t):
 
 
 def bump_version(TensorBase t):
-    """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
-    if t._version_counter is not None:
-        t._version_counter.value += 1
+    """Record that t's data was modified in place, so nodes that saved it refuse to run backward.
+
+    The counter is made here if no node or view asked for it yet: _version counts every in-place
+    change since the tensor was made, as in PyTorch, while tensors never changed in place (nearly
+    all of them) never pay for a counter.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    counter.value += 1
 
 
 @cython.trashcan(True)
@@ -189,20 +194,27 @@ cdef class TensorBase:
 
     @property
     def data(self):
-        """The underlying numpy array."""
-        return self._data
+        """A new tensor sharing this one's storage, outside the graph, with its own version counter.
+
+        As in PyTorch: `p.data.add_(u)` changes p without being recorded, and (unlike detach())
+        the change is not seen by the version check of nodes that saved p.
+        """
+        return wrap(self._data)
 
     @data.setter
     def data(self, value):
+        # p.data = t: p takes t's storage (shape and dtype too) and keeps its grad_fn and counter.
         if isinstance(value, TensorBase):
             value = (<TensorBase>value)._data
-        if not isinstance(value, ndarray):
-            raise TypeError(f"Tensor.data must be a numpy ndarray, got {type(value).__name__}")
+        elif not isinstance(value, ndarray):   # an ndarray is accepted too: the original microtorch's .data was one
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and (<cnp.ndarray>value).dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value
 
     @property
     def _array(self):
-        """The underlying numpy ndarray, for the library's own code (users read .data or .numpy())."""
+        """The underlying numpy ndarray, for the library's own code (users read .numpy())."""
         return self._data
 
     @property
@@ -226,7 +238,7 @@ cdef class TensorBase:
 
     @property
     def _version(self):
-        """How many times this tensor's data was modified in place since a node saved it."""
+        """How many times this tensor's data was modified in place since it was made."""
         return 0 if self._version_counter is None else self._version_counter.value
 
     @property
@@ -274,6 +286,35 @@ def detach(TensorBase t):
     cdef TensorBase result = wrap(t._data)
     result._version_counter = counter_of(t)
     return result
+
+
+def rebind(TensorBase t, TensorBase result):
+    """t becomes result in the graph: how an in-place op on a tensor that autograd records is done.
+
+    result was computed out of place (same shape and dtype as t), so the array t held is left as it
+    was. t takes result's array and grad_fn and its version is bumped, as for any in-place change:
+    nodes that saved t's old values refuse to backpropagate, as in PyTorch. result's node saved
+    those values before the bump and is told about it; where it saved its own output, it now
+    watches t's counter, which later in-place changes of t will bump.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    cdef Context node = result.grad_fn
+    cdef Py_ssize_t i
+    counter.value += 1
+    if node is not None and node.version0 is not None:
+        made = result._version_counter
+        if node.version0 is made:
+            node.version0 = counter
+        if node.version1 is made:
+            node.version1 = counter
+        if node.more_versions is not None:
+            for i in range(len(node.more_versions)):
+                if node.more_versions[i] is made:
+                    node.more_versions[i] = counter
+        node.saved_version_sum = _saved_versions_total(node)
+    t._data = result._data
+    t.grad_fn = node
+    t._requires_grad = result._requires_grad
 
 
 def make_tensor(array, bint requires_grad=False):
@@ -604,19 +645,26 @@ cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, obje
     ctx.saved_version_sum = total
 
 
-cdef void _check_versions(Context node) except *:
+cdef unsigned long long _saved_versions_total(Context node):
+    # The sum of the version counters of the tensors node saved (node.version0 is set).
     cdef unsigned long long total = node.version0.value
     if node.version1 is not None:
         total += node.version1.value
         if node.more_versions is not None:
             for counter in node.more_versions:
                 total += (<VersionCounter>counter).value
+    return total
+
+
+cdef void _check_versions(Context node) except *:
+    cdef unsigned long long total = _saved_versions_total(node)
     if total != node.saved_version_sum:
         raise RuntimeError(
-            f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
-            f"(setitem, an in-place method or an optimizer step) after the forward pass "
-            f"(version {total}, expected {node.saved_version_sum}). Run the forward pass again after "
-            "the modification, or modify a clone() instead.")
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"a tensor saved by {node.name} for backward is at version {total}; expected version "
+            f"{node.saved_version_sum} instead (setitem, an in-place method or an optimizer step changed it "
+            "after the forward pass). Hint: run the forward pass again after the modification, or modify a "
+            "clone() instead.")
 
 
 cdef void _check_finite(fn, str phase, object array) except *:
