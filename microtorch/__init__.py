@@ -19,10 +19,16 @@ import sys as _sys
 
 import numpy as _np
 
-from microtorch import autograd, nn, ops, optim, random, utils
+from microtorch import _dtype, autograd, backends, cuda, nn, ops, optim, random, utils
+from microtorch._dtype import dtype, finfo, get_default_dtype, iinfo, set_default_dtype
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
-from microtorch.creation import arange, full, ones, ones_like, rand, randn, tensor, uniform, zeros, zeros_like
+from microtorch.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                                 LongTensor, ShortTensor, arange, as_tensor, asarray, bernoulli, empty, empty_like, eye,
+                                 from_numpy, full, full_like, linspace, logspace, multinomial, normal, ones, ones_like,
+                                 poisson, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
+                                 uniform, zeros, zeros_like)
+from microtorch.device import device
 from microtorch.draw import draw, draw_to_html, to_dot
 from microtorch.functional import (absolute, argmax, argmin, cat, chunk, clamp, concat, concatenate, exp, flatten,
                                    gather, index_select, log, masked_fill, maximum, minimum, relu, sigmoid, split, sqrt,
@@ -40,10 +46,12 @@ from microtorch.tensor import Tensor
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace
 
-# dtypes, by torch's names (numpy dtypes underneath); `float`, `int` and `bool` shadow the builtins
-# only inside this namespace, as they do in torch.
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-int8, int16, int32, int64, uint8, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8, _np.bool_
+# dtypes, by torch's names (microtorch.dtype objects standing for numpy dtypes, see _dtype.py);
+# `float`, `int` and `bool` shadow the builtins only inside this namespace, as they do in torch.
+float16, float32, float64, complex64, complex128 = (_dtype._BY_NAME[name] for name in (
+    "float16", "float32", "float64", "complex64", "complex128"))
+int8, int16, int32, int64, uint8, bool_ = (_dtype._BY_NAME[name] for name in (
+    "int8", "int16", "int32", "int64", "uint8", "bool"))
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 bool = bool_

@@ -12,15 +12,20 @@ import numpy as np
 from microtorch import _engine, ops
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
                                 _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
-                                _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
-                                _shape_args, _triangle_args, _where_args)
+                                _index_of, _int_index, _legacy_name, _needs_probe, _normalize_dim, _operand,
+                                _reduction_args, _shape_args, _triangle_args, _where_args)
+from microtorch._dtype import _default_numpy, from_numpy_dtype
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
+from microtorch.device import CPU, _check_device
+from microtorch.device import device as Device
 from microtorch.random import _numpy_rng
 
 _apply = _engine.apply
 _make = _engine.make_tensor
+_LEGACY_DTYPES = [np.dtype(d) for d in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+                                        np.uint8, np.bool_)]
 
 
 def _array_of(data, dtype=None):
@@ -39,8 +44,8 @@ def _array_of(data, dtype=None):
             raise ValueError(f"tensor(): could not build a tensor from {_describe(data)}: {error}") from None
         if array.dtype == object or array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): could not build a numeric tensor from {_describe(data)}")
-        if array.dtype == np.float64 and not isinstance(data, np.generic):
-            array = array.astype(np.float32)  # Python floats default to float32, as in torch
+        if array.dtype == np.float64 and not isinstance(data, np.generic) and dtype is None:
+            array = array.astype(_default_numpy())  # Python floats take the default dtype (float32), as in torch
     else:
         raise TypeError(f"tensor(): expected a number, a (nested) list, a numpy array or a Tensor, "
                         f"got {type(data).__name__}")
@@ -74,18 +79,41 @@ def _in_place_twin(name, method):
     return in_place
 
 
+def _cast_method(name, dtype):
+    """Tensor.float and its kin: x.float() is x.to(microtorch.float32)."""
+    def cast(self):
+        return self.to(dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"This tensor as {np.dtype(dtype).name} (itself if it already is), recorded for autograd."
+    return cast
+
+
 class Tensor(_engine.TensorBase):
     """An n-dimensional array with autograd, backed by a numpy ndarray.
 
-    Tensor(data, requires_grad=False, dtype=None) copies data. Floats from Python
-    lists become float32 and ints int64, as in PyTorch; numpy arrays keep their dtype.
+    Tensor(data, requires_grad=False, dtype=None) copies data. As torch.Tensor, numbers and
+    (nested) lists become float32 (the default dtype) unless dtype is given; numpy arrays and
+    tensors keep their dtype, as in the original microtorch (torch.Tensor makes them float32).
+    Tensor(*sizes) and Tensor() are torch's legacy constructor: a float32 tensor of that shape
+    (zeros, where torch leaves the memory uninitialized), or an empty one. microtorch.tensor()
+    infers the dtype (ints stay int64).
     """
 
     __slots__ = ()
     __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _array_of(data, dtype)
+    def __init__(self, *args, requires_grad=False, dtype=None, device=None):
+        _check_device(device, "Tensor")
+        if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            self.data = np.zeros(args or (0,), _default_numpy() if dtype is None else _as_dtype(dtype))
+        elif len(args) > 3:
+            raise TypeError(f"Tensor(): expected (data, requires_grad, dtype) or sizes, got {len(args)} arguments")
+        else:
+            data, requires_grad, dtype = args + (requires_grad, dtype)[len(args) - 1:]
+            if dtype is None and not isinstance(data, (np.ndarray, _engine.TensorBase)):
+                dtype = _default_numpy()
+            self.data = _array_of(data, dtype)
         self.requires_grad = requires_grad
 
     # ------------------------------------------------------------ basics
@@ -104,7 +132,10 @@ class Tensor(_engine.TensorBase):
         self._grad_array = value
 
     shape = property(lambda self: self._array.shape, doc="The shape, a tuple of ints.")
-    dtype = property(lambda self: self._array.dtype, doc="The numpy dtype.")
+    dtype = property(lambda self: from_numpy_dtype(self._array.dtype),
+                     doc="The element type, a microtorch.dtype (it equals the numpy dtype).")
+    device = property(lambda self: CPU, doc="Always the CPU: microtorch has no other device.")
+    is_cuda = property(lambda self: False, doc="False: microtorch runs on the CPU only.")
     ndim = property(lambda self: self._array.ndim, doc="The number of dimensions.")
 
     def size(self, dim=None):
@@ -173,18 +204,80 @@ class Tensor(_engine.TensorBase):
     def clone(self) -> "Tensor":
         return _apply(ops._Clone, self)
 
-    def to(self, dtype) -> "Tensor":
-        dtype = _as_dtype(dtype)
-        return self if dtype == self.dtype else _apply(ops._Cast, self, dtype)
+    # ------------------------------------------------------------ conversion: dtype and device
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False) -> "Tensor":
+        """This tensor in another dtype: to(dtype), to(device), to(device, dtype), to(other),
+        to(dtype=..., device=...); itself when nothing changes (unless copy=True), as in torch.
+        non_blocking is accepted and changes nothing. Any device but the CPU raises."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, Device)) or (isinstance(arg, int) and not isinstance(arg, bool)):
+                device = arg
+            else:
+                dtype = arg
+        _check_device(device, "to")
+        result = self
+        if dtype is not None and _as_dtype(dtype) != self._array.dtype:
+            result = _apply(ops._Cast, self, _as_dtype(dtype))
+        return self.clone() if copy and result is self else result
 
-    def float(self) -> "Tensor":
-        return self.to(np.float32)
+    def type(self, dtype=None) -> "Tensor":
+        """The legacy type name ("microtorch.FloatTensor") with no argument; else to(dtype), where
+        dtype may also be a name like "torch.LongTensor"."""
+        if dtype is None:
+            return f"microtorch.{_legacy_name(self._array.dtype)}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            module, _, name = dtype.rpartition(".")
+            if module.endswith("cuda"):
+                _check_device("cuda", "type")
+            legacy = {f"{_legacy_name(d)}Tensor": d for d in _LEGACY_DTYPES}
+            if name not in legacy:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = legacy[name]
+        return self.to(dtype)
 
-    def double(self) -> "Tensor":
-        return self.to(np.float64)
+    def type_as(self, other) -> "Tensor":
+        return self.to(other.dtype)
 
-    def long(self) -> "Tensor":
-        return self.to(np.int64)
+    # x.float(), x.long(), ...: x.to(that dtype)
+    float, double, half, long, int, short, char, byte, bool = (_cast_method(name, dtype) for name, dtype in [
+        ("float", np.float32), ("double", np.float64), ("half", np.float16), ("long", np.int64), ("int", np.int32),
+        ("short", np.int16), ("char", np.int8), ("byte", np.uint8), ("bool", np.bool_)])
+
+    def is_floating_point(self) -> bool:
+        return self._array.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self._array.itemsize
+
+    def cpu(self) -> "Tensor":
+        """Itself: every tensor is on the CPU."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        """Raises: microtorch runs on the CPU only."""
+        _check_device("cuda" if device is None else device, "cuda")
+        return self
+
+    # ------------------------------------------------------------ constructors: new_* keep dtype
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A copy of data as a new leaf, in this tensor's dtype unless dtype is given."""
+        return Tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        _check_device(device, "new_full")
+        array = np.full(_shape_args((size,)), fill_value, _as_dtype(self._array.dtype if dtype is None else dtype))
+        return _make(array, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(_shape_args(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(_shape_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    new_empty = new_zeros
 
     def requires_grad_(self, requires_grad=True) -> "Tensor":
         self.requires_grad = requires_grad

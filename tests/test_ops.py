@@ -559,6 +559,6 @@ def test_item_len_shape_size_ndim():
 def test_repr():
     assert repr(microtorch.tensor([1.0, 2.0])) == "Tensor([1. 2.])"
     assert "requires_grad=True" in repr(microtorch.tensor([1.0], requires_grad=True))
-    assert "dtype=float64" in repr(microtorch.tensor(np.zeros(2)))
+    assert "dtype=microtorch.float64" in repr(microtorch.tensor(np.zeros(2)))
     y = microtorch.tensor([1.0], requires_grad=True) * 2
     assert "grad_fn=<MulBackward>" in repr(y)
