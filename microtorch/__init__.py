@@ -22,7 +22,8 @@ import numpy as _np
 from microtorch import _dtype, autograd, backends, cuda, nn, ops, optim, random, utils
 from microtorch._dtype import dtype, finfo, get_default_dtype, iinfo, set_default_dtype
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
+from microtorch.autograd import (Function, GradcheckError, detect_anomaly, gradcheck, inference_mode,
+                                 is_inference_mode_enabled, set_detect_anomaly)
 from microtorch.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                                  LongTensor, ShortTensor, arange, as_tensor, asarray, bernoulli, empty, empty_like, eye,
                                  from_numpy, full, full_like, linspace, logspace, multinomial, normal, ones, ones_like,

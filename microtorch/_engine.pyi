@@ -22,6 +22,14 @@ class VersionCounter:
 def bump_version(t: TensorBase) -> None:
     """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
 
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its .grad, as torch's (next_functions names it)."""
+
+    variable: TensorBase
+    next_functions: tuple[()]
+    def __init__(self, variable: TensorBase) -> None: ...
+    def name(self) -> str: ...
+
 class Context:
     """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
 
@@ -33,7 +41,13 @@ class Context:
     @property
     def saved_tensors(self) -> tuple[Any, ...]: ...
     @property
-    def name(self) -> str: ...
+    def op_name(self) -> str:
+        """The op's name, as microtorch's messages and drawings show it: "Mul"."""
+    def name(self) -> str:
+        """torch's name of this node: "MulBackward0" (see _TORCH_NODE_NAMES)."""
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One (node, 0) pair per tensor input, as torch's."""
     @property
     def inputs(self) -> tuple[Any, ...]:
         """One entry per forward input: the parent Context, the leaf Tensor, or the constant value."""

@@ -18,6 +18,7 @@ from microtorch._dtype import _default_numpy, from_numpy_dtype
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
+from microtorch._tensor_str import tensor_format, tensor_repr
 from microtorch.device import CPU, _check_device
 from microtorch.device import device as Device
 from microtorch.random import _numpy_rng
@@ -154,15 +155,10 @@ class Tensor(_engine.TensorBase):
         return self.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self._array, separator=" ", prefix="Tensor(")
-        extras = ""
-        if self.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.dtype}"
-        if self.grad_fn is not None:
-            extras += f", grad_fn={self.grad_fn!r}"
-        elif self.requires_grad:
-            extras += ", requires_grad=True"
-        return f"Tensor({body}{extras})"
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        return tensor_format(self, spec)
 
     __str__ = __repr__
     __hash__ = object.__hash__
@@ -278,6 +274,12 @@ class Tensor(_engine.TensorBase):
         return self.new_full(_shape_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
     new_empty = new_zeros
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad=True) -> "Tensor":
         self.requires_grad = requires_grad

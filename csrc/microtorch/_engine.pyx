@@ -131,13 +131,36 @@ cdef class Context:
     def saved_tensors(self):
         if self.released:
             raise RuntimeError(
-                f"{self.name}: the arrays saved for backward were freed by an earlier backward. "
+                f"{self.op_name}: the arrays saved for backward were freed by an earlier backward. "
                 "Call backward(retain_graph=True) the first time to backward through the graph again.")
         return self.saved
 
     @property
-    def name(self):
+    def op_name(self):
+        """The op's name, as microtorch's messages and drawings show it: "Mul"."""
         return getattr(self.fn, "__name__", "Function")
+
+    def name(self):
+        """torch's name of this node: "MulBackward0" (see _TORCH_NODE_NAMES)."""
+        op = self.op_name
+        return _TORCH_NODE_NAMES.get(op, op) + "Backward0"
+
+    @property
+    def next_functions(self):
+        """One (node, 0) pair per tensor input, as torch's: the parent node, an AccumulateGrad for a
+        leaf that requires grad, None for a tensor that does not. Empty once backward freed the node.
+        Python numbers among the inputs are not listed (torch lists (None, 0) for `x + 1`'s 1)."""
+        cdef Py_ssize_t i
+        pairs = []
+        for i in range(self.n_inputs):
+            edge = edge_of(self, i)
+            if type(edge) is Context:
+                pairs.append((edge, 0))
+            elif isinstance(edge, TensorBase):
+                pairs.append((AccumulateGrad(edge), 0))
+            elif type(edge) is ndarray:   # a tensor that needs no gradient (its array is the edge)
+                pairs.append((None, 0))
+        return tuple(pairs)
 
     @property
     def inputs(self):
@@ -158,7 +181,7 @@ cdef class Context:
         return self.released
 
     def __repr__(self):
-        return f"<{self.name}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     cdef void release(self):
         # Free everything forward saved and the links to the inputs.
@@ -172,6 +195,34 @@ cdef class Context:
 
 
 include "_lazy_dict.pxi"
+
+
+# torch's node names where they differ from microtorch's op names (MatMul -> MmBackward0)
+cdef dict _TORCH_NODE_NAMES = {"MatMul": "Mm", "ReLU": "Relu", "Reshape": "View", "GetItem": "Index",
+                               "SetItem": "CopySlices", "_Cast": "ToCopy", "_Clone": "Clone", "MSELoss": "MseLoss",
+                               "GELU": "Gelu", "SiLU": "Silu", "ELU": "Elu", "LeakyReLU": "LeakyRelu"}
+
+
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its .grad, as torch's (next_functions names it)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable   # the leaf tensor
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -661,7 +712,7 @@ cdef void _check_versions(Context node) except *:
     if total != node.saved_version_sum:
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"a tensor saved by {node.name} for backward is at version {total}; expected version "
+            f"a tensor saved by {node.op_name} for backward is at version {total}; expected version "
             f"{node.saved_version_sum} instead (setitem, an in-place method or an optimizer step changed it "
             "after the forward pass). Hint: run the forward pass again after the modification, or modify a "
             "clone() instead.")
@@ -803,7 +854,7 @@ cdef inline object fresh_sum(object a, object b):
 
 cdef object _released_error(Context node):
     return RuntimeError(
-        f"Trying to backward through the graph a second time: the arrays saved by {node.name} "
+        f"Trying to backward through the graph a second time: the arrays saved by {node.op_name} "
         "were freed after the first backward. Call backward(retain_graph=True) the first time "
         "if you need to backward through the graph again.")
 
@@ -884,7 +935,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                     _check_finite(node.fn, "backward", g)
             if count < n:
                 raise RuntimeError(
-                    f"{node.name}.backward returned {count} gradients, expected one per forward input ({n})")
+                    f"{node.op_name}.backward returned {count} gradients, expected one per forward input ({n})")
         else:
             grads = only = None
         for i in range(n):
