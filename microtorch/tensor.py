@@ -764,14 +764,20 @@ class Tensor(_engine.TensorBase):
         """The minimum over dim (an int or a tuple; all dims by default); ties share the gradient evenly."""
         return -(-self).amax(dim, keepdim)
 
-    def all(self, dim=None, keepdim=False) -> "Tensor":
-        """True where every entry over dim (all dims by default) is nonzero; a bool tensor."""
-        dim, keepdim = _reduction_args(self, "all", dim, keepdim, None, None)
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> "Tensor":
+        """True where every entry over dim (all dims by default) is nonzero; a bool tensor.
+        (axis/keepdims are accepted too, so that np.all(t, axis=...) works; out must be None.)"""
+        if out is not None:
+            raise TypeError("all: out= is not supported")
+        dim, keepdim = _reduction_args(self, "all", dim, keepdim, axis, keepdims)
         return _make(np.asarray(np.all(self._array, axis=dim, keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim=False) -> "Tensor":
-        """True where some entry over dim (all dims by default) is nonzero; a bool tensor."""
-        dim, keepdim = _reduction_args(self, "any", dim, keepdim, None, None)
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> "Tensor":
+        """True where some entry over dim (all dims by default) is nonzero; a bool tensor.
+        (axis/keepdims are accepted too, so that np.any(t, axis=...) works; out must be None.)"""
+        if out is not None:
+            raise TypeError("any: out= is not supported")
+        dim, keepdim = _reduction_args(self, "any", dim, keepdim, axis, keepdims)
         return _make(np.asarray(np.any(self._array, axis=dim, keepdims=keepdim)))
 
     def _reduce_dim(self, op, dim):
