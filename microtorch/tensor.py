@@ -11,9 +11,9 @@ import numpy as np
 
 from microtorch import _engine, ops
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_dtype, _bool_mask, _broadcasts_to, _check_broadcast,
-                                _check_in_place, _check_index_range, _check_matmul, _check_reshape, _describe,
-                                _index_of, _int_index, _needs_probe, _normalize_dim, _operand, _reduction_args,
-                                _shape_args, _triangle_args, _where_args)
+                                _check_in_place, _check_index_range, _check_matmul, _check_real, _check_reducible,
+                                _check_reshape, _describe, _index_of, _int_index, _needs_probe, _normalize_dim,
+                                _operand, _plain_array, _reduction_args, _shape_args, _triangle_args, _where_args)
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
@@ -27,10 +27,10 @@ def _array_of(data, dtype=None):
     if isinstance(data, Tensor):
         array = data._array.copy()
     elif isinstance(data, np.ndarray):
-        array = data.copy()
+        array = _plain_array("tensor()", data).copy()
         if array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): numpy arrays of dtype {array.dtype} (shape {array.shape}) are not "
-                            "supported; expected bool, integer, float or complex numbers")
+                            "supported; expected bool, integer or float numbers")
     elif isinstance(data, (Number, np.generic, list, tuple)):
         try:
             array = np.array(data)
@@ -45,6 +45,7 @@ def _array_of(data, dtype=None):
                         f"got {type(data).__name__}")
     if dtype is not None:
         array = array.astype(_as_dtype(dtype), copy=False)
+    _check_real("tensor()", array.dtype)
     return array
 
 
@@ -260,6 +261,7 @@ class Tensor(_engine.TensorBase):
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The maximum values (the original microtorch returns values only, not indices)."""
         dim, keepdim = _reduction_args(self, "max", dim, keepdim, axis, keepdims)
+        _check_reducible(self, "max", dim)
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -492,8 +494,7 @@ class Tensor(_engine.TensorBase):
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
         """The minimum values (values only, like max); the gradient goes where max's would for -self."""
         dim, keepdim = _reduction_args(self, "min", dim, keepdim, axis, keepdims)
-        if self._array.size == 0:
-            raise RuntimeError(f"min: cannot reduce an empty tensor of shape {self.shape}")
+        _check_reducible(self, "min", dim)
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":

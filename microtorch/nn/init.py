@@ -1,5 +1,7 @@
 """Weight initialisation, with PyTorch's formulas; each fills a tensor in place and returns it."""
+import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -54,6 +56,18 @@ def ones_(tensor):
     return tensor
 
 
+def _no_op_when_empty(init):
+    """A zero-element tensor has no fan to scale by; as in torch, initialising it does nothing."""
+    @functools.wraps(init)
+    def checked(tensor, *args, **kwargs):
+        if tensor._array.size == 0:
+            warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
+            return tensor
+        return init(tensor, *args, **kwargs)
+    return checked
+
+
+@_no_op_when_empty
 def xavier_uniform(tensor, gain=1.0):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
@@ -61,6 +75,7 @@ def xavier_uniform(tensor, gain=1.0):
     return uniform_(tensor, -bound, bound)
 
 
+@_no_op_when_empty
 def xavier_normal(tensor, gain=1.0):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
@@ -75,12 +90,14 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
+@_no_op_when_empty
 def kaiming_uniform(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-b, b) with b = gain * sqrt(3 / fan)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
+@_no_op_when_empty
 def kaiming_normal(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))

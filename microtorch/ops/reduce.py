@@ -26,13 +26,14 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        out = x.mean(axis=dim, keepdims=keepdim)
-        ctx.count = x.size // max(out.size, 1) if x.size else 0
-        return out
+        total = x.sum(axis=dim, keepdims=keepdim)
+        ctx.count = x.size // max(total.size, 1) if x.size else 0
+        return total / ctx.count if ctx.count else total * np.nan   # the mean of nothing is nan, as in torch
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_reduced(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim), None, None
+        # With count 0 the input is empty, and so is its gradient: any divisor will do.
+        return _expand_reduced(grad / max(ctx.count, 1), ctx.shape, ctx.dim, ctx.keepdim), None, None
 
 
 class Max(Function):
@@ -41,9 +42,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"max: cannot reduce an empty tensor of shape {x.shape}")
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x)   # an empty x reduced over a dim of size 0 was refused by _check_reducible
         ctx.dim, ctx.keepdim = dim, keepdim
         if isinstance(dim, int):
             ctx.index = np.expand_dims(np.argmax(x, axis=dim), dim)
@@ -63,7 +62,7 @@ class Max(Function):
             return grad_x, None, None
         out = ctx.out if ctx.keepdim or ctx.dim is None else np.expand_dims(ctx.out, ctx.dim)
         g = grad if ctx.keepdim or ctx.dim is None else np.expand_dims(grad, ctx.dim)
-        ties = x == out
+        ties = (x == out) | (np.isnan(x) & np.isnan(out))   # a nan maximum is its nans', as in torch
         return ties * (g / ties.sum(axis=ctx.dim, keepdims=True)), None, None
 
 
@@ -72,9 +71,9 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
-        mean = x.mean(axis=dim, keepdims=True)
-        centered = x - mean
-        count = x.size // max(mean.size, 1)
+        total = x.sum(axis=dim, keepdims=True)
+        count = x.size // max(total.size, 1)
+        centered = x - total / max(count, 1)   # with count 0 there is nothing to center
         ctx.save_for_backward(centered)
         ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,4 +85,4 @@ class Var(Function):
         if ctx.dim is not None and not ctx.keepdim:
             grad = np.expand_dims(grad, ctx.dim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * (2 / ctx.divisor) * centered, None, None, None
+            return grad * 2 / np.float64(ctx.divisor) * centered, None, None, None
