@@ -506,18 +506,22 @@ class Tensor(_engine.TensorBase):
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
         """Variance over dim; divides by n - correction (correction=1, i.e. unbiased, by default)."""
-        if isinstance(dim, list):
-            dim = tuple(dim)
-        dim = _normalize_dim(dim, self.ndim, "var")
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: pass either unbiased or correction, not both")
-        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
-        if self.dtype.kind not in "fc":
-            raise TypeError(f"var: expected a floating point tensor, got dtype {self.dtype}")
-        return _apply(ops.Var, self, dim, correction, bool(keepdim))
+        return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation over dim, the square root of var (same arguments)."""
+        return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name, dim, unbiased, keepdim, correction):
+        if isinstance(dim, list):
+            dim = tuple(dim)
+        dim = _normalize_dim(dim, self.ndim, name)
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{name}: pass either unbiased or correction, not both")
+        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+        if self.dtype.kind not in "fc":
+            raise TypeError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
+        return _apply(op, self, dim, correction, bool(keepdim))
 
     def squeeze(self, dim=None) -> "Tensor":
         """Drop dims of size 1 (all of them, or those named by dim that have size 1)."""

@@ -99,3 +99,11 @@ def test_init_of_a_zero_element_tensor_is_a_no_op_as_in_torch(init):
     weight = mt.nn.Parameter(np.empty((0, 3), dtype=np.float32))
     with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
         assert getattr(mt.nn.init, init)(weight) is weight
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_zero_spread_gives_torch_gradient_not_nan(name, dim):
+    # found by tests/test_fuzz.py: std = sqrt(var) made 0 * inf = nan where a column is constant
+    compare(name, None, dim, np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]))
+    compare(name, None, dim, np.zeros((2, 3)))

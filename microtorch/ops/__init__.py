@@ -4,7 +4,7 @@ One file per family; an op's gradient is in the file of its family:
 
     arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where
     linalg         matmul
-    reduce         sum, mean, max, var
+    reduce         sum, mean, max, var, std
     shape          reshape, permute, transpose, expand, cat, stack, padding
     index          x[index], x[index] = v, gather, index_select, tril/triu
     copy           clone, cast to another dtype
@@ -33,6 +33,6 @@ from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogit
                                  NLLLoss)
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
-from microtorch.ops.reduce import Max, Mean, Sum, Var
+from microtorch.ops.reduce import Max, Mean, Std, Sum, Var
 from microtorch.ops.shape import Cat, ConstantPad, Expand, IndexPad, Permute, Reshape, Stack, Transpose
 from microtorch.ops.sparse import Embedding

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max and var over all dims, one dim or a tuple of dims."""
+"""Reductions: sum, mean, max, var and std over all dims, one dim or a tuple of dims."""
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -86,3 +86,19 @@ class Var(Function):
             grad = np.expand_dims(grad, ctx.dim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad * 2 / np.float64(ctx.divisor) * centered, None, None, None
+
+
+class Std(Var):
+    """sqrt(var). Where it is 0 the gradient is 0, as in torch (sqrt's infinite slope would make
+    0 * inf = nan)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        ctx.std = np.sqrt(Var.forward(ctx, x, dim, correction, keepdim))
+        return ctx.std
+
+    @staticmethod
+    def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = np.where(ctx.std == 0, 0.0, grad / (2 * ctx.std))
+        return Var.backward(ctx, grad_var)
