@@ -107,3 +107,11 @@ def test_zero_spread_gives_torch_gradient_not_nan(name, dim):
     # found by tests/test_fuzz.py: std = sqrt(var) made 0 * inf = nan where a column is constant
     compare(name, None, dim, np.array([[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]]))
     compare(name, None, dim, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+def test_equal_values_have_exactly_zero_spread_as_in_torch(name):
+    # found by tests/test_fuzz.py: a mean rounded away from the equal values made std tiny, not 0,
+    # so its gradient was finite where torch's is 0
+    assert np.full(3, 0.7).sum() / 3 != 0.7   # the rounding that the old mean suffered
+    compare(name, None, 0, np.array([[0.7, 1.0], [0.7, 2.0], [0.7, 4.0]]))

@@ -74,6 +74,8 @@ class Var(Function):
         total = x.sum(axis=dim, keepdims=True)
         count = x.size // max(total.size, 1)
         centered = x - total / max(count, 1)   # with count 0 there is nothing to center
+        if x.size:   # equal values spread by exactly 0, as torch's Welford gives (a rounded mean would not)
+            centered = np.where(x.max(axis=dim, keepdims=True) == x.min(axis=dim, keepdims=True), 0.0, centered)
         ctx.save_for_backward(centered)
         ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
