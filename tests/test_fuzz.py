@@ -138,6 +138,8 @@ class FuzzProgram(Program):
         count = data.size // max(np.empty(data.shape).sum(axis=dims).size, 1)
         if name in ("var", "std") and count <= correction + 1:
             name = "mean"   # too few values for a variance: nan on both sides, nothing to compare
+        if name == "std" and np.any(data.max(axis=dims) == data.min(axis=dims)):
+            name = "var"    # std's slope at zero spread is undefined: torch's depends on its rounding
         if name == "min" and _has_ties(-data, dims):
             name = "sum"    # at a tie, which element gets the gradient is a convention
         if name in ("var", "std"):
