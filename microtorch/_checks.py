@@ -26,16 +26,37 @@ def _describe(data):
 
 def _as_dtype(dtype):
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}") from None
+    _check_real("dtype", result)
+    return result
+
+
+def _check_real(op, dtype):
+    """Refuse complex dtypes: microtorch's gradients are real (PyTorch's complex ones follow the
+    conjugate Wirtinger convention, which microtorch does not implement)."""
+    if dtype.kind == "c":
+        raise TypeError(f"{op}: complex dtype {dtype} is not supported; microtorch tensors are real "
+                        "(keep the real and imaginary parts as two real tensors)")
+
+
+def _plain_array(op, array):
+    """array as a plain ndarray: an np.matrix becomes one (as torch.tensor does); a masked array
+    is refused, since dropping its mask silently would compute with the hidden values."""
+    if isinstance(array, np.ma.MaskedArray):
+        raise TypeError(f"{op}: masked arrays are not supported (the mask would be lost); pass "
+                        "array.filled(value) to fill the masked entries, or array.data to ignore the mask")
+    return np.asarray(array) if type(array) is not np.ndarray else array
 
 
 def _operand(other, op):
     """Check a binary op's other operand: a Tensor, an ndarray or a real number."""
     if isinstance(other, np.generic):
         return other.item()  # numpy scalars count as Python numbers, as in torch (no upcast)
-    if isinstance(other, (TensorBase, np.ndarray)) or isinstance(other, _SCALARS):
+    if isinstance(other, np.ndarray):
+        return _plain_array(op, other)
+    if isinstance(other, TensorBase) or isinstance(other, _SCALARS):
         return other
     raise TypeError(f"{op}: unsupported operand type {type(other).__name__}; "
                     "expected a Tensor, a numpy array or a number")
@@ -93,6 +114,17 @@ def _reduction_args(t, op, dim, keepdim, axis, keepdims):
     dim = _normalize_dim(dim, t.ndim, op)
     # A 0-d tensor accepts dim 0 or -1, as in torch; numpy does not, and all dims is the same thing.
     return (None if t.ndim == 0 else dim), bool(keepdim)
+
+
+def _check_reducible(t, op, dim):
+    """max and min have no value for an empty reduction: torch's errors."""
+    if t._array.size == 0:
+        if dim is None:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in (dim if isinstance(dim, tuple) else (dim,)):
+            if t.shape[d] == 0:
+                raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _shape_args(shape):

@@ -12,9 +12,10 @@ import numpy as np
 from microtorch import _engine, linalg, ops, return_types
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_array, _as_dtype, _bool_mask, _broadcasts_to,
                                 _check_batch_product, _check_broadcast, _check_in_place, _check_index_range,
-                                _check_matmul, _check_matrix_product, _check_matrix_vector, _check_reshape,
-                                _check_vectors, _describe, _index_of, _int_index, _legacy_name, _needs_probe,
-                                _normalize_dim, _operand, _reduction_args, _shape_args, _triangle_args, _where_args)
+                                _check_matmul, _check_matrix_product, _check_matrix_vector, _check_real,
+                                _check_reducible, _check_reshape, _check_vectors, _describe, _index_of, _int_index,
+                                _legacy_name, _needs_probe, _normalize_dim, _operand, _plain_array, _reduction_args,
+                                _shape_args, _triangle_args, _where_args)
 from microtorch._dtype import _default_numpy, from_numpy_dtype
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
@@ -35,10 +36,10 @@ def _array_of(data, dtype=None):
     if isinstance(data, Tensor):
         array = data._array.copy()
     elif isinstance(data, np.ndarray):
-        array = data.copy()
+        array = _plain_array("tensor()", data).copy()
         if array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): numpy arrays of dtype {array.dtype} (shape {array.shape}) are not "
-                            "supported; expected bool, integer, float or complex numbers")
+                            "supported; expected bool, integer or float numbers")
     elif isinstance(data, (Number, np.generic, list, tuple)):
         try:
             array = np.array(data)
@@ -53,6 +54,7 @@ def _array_of(data, dtype=None):
                         f"got {type(data).__name__}")
     if dtype is not None:
         array = array.astype(_as_dtype(dtype), copy=False)
+    _check_real("tensor()", array.dtype)
     return array
 
 
@@ -667,6 +669,7 @@ class Tensor(_engine.TensorBase):
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         dim, keepdim = _reduction_args(self, "max", dim, keepdim, axis, keepdims)
+        _check_reducible(self, "max", dim)
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -1454,8 +1457,7 @@ class Tensor(_engine.TensorBase):
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         dim, keepdim = _reduction_args(self, "min", dim, keepdim, axis, keepdims)
-        if self._array.size == 0:
-            raise RuntimeError(f"min: cannot reduce an empty tensor of shape {self.shape}")
+        _check_reducible(self, "min", dim)
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -1468,19 +1470,22 @@ class Tensor(_engine.TensorBase):
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
         """Variance over dim; divides by n - correction (correction=1, i.e. unbiased, by default)."""
-        if isinstance(dim, list):
-            dim = tuple(dim)
-        dim = _normalize_dim(dim, self.ndim, "var")
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: pass either unbiased or correction, not both")
-        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
-        if self.dtype.kind not in "fc":
-            raise TypeError(f"var: expected a floating point tensor, got dtype {self.dtype}")
-        return _apply(ops.Var, self, dim, correction, bool(keepdim))
+        return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
-        """The standard deviation over dim: the square root of var (same arguments)."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation over dim, the square root of var (same arguments)."""
+        return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name, dim, unbiased, keepdim, correction):
+        if isinstance(dim, list):
+            dim = tuple(dim)
+        dim = _normalize_dim(dim, self.ndim, name)
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{name}: pass either unbiased or correction, not both")
+        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+        if self.dtype.kind not in "fc":
+            raise TypeError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
+        return _apply(op, self, dim, correction, bool(keepdim))
 
     def squeeze(self, dim=None) -> "Tensor":
         """Drop dims of size 1 (all of them, or those named by dim that have size 1)."""

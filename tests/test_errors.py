@@ -429,8 +429,8 @@ def test_custom_function_returning_too_few_gradients():
             return (grad,)
 
     x = mt.randn(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"OneGradient.backward returned 1 gradients, expected one per forward "
-                                           r"input \(2\)"):
+    with pytest.raises(RuntimeError, match=r"function OneGradientBackward returned an incorrect number of "
+                                           r"gradients \(expected 2, got 1\)"):
         OneGradient.apply(x, x).sum().backward()
 
 

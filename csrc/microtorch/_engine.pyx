@@ -5,6 +5,10 @@ node per result that needs a gradient. Backward: `run_backward(root, grad)`
 walks those nodes iteratively, as PyTorch's engine does: count how many
 consumers each node has, then run a node once all of them have sent their
 gradient. The arithmetic itself lives in the ops (microtorch/ops/, one file per family).
+
+Threads and reentrance (ARCHITECTURE.md): backward may run in several threads at once and be
+called from a hook or a Function's backward; each pass keeps its own bookkeeping, leaf gradients
+accumulate under a lock, and grad mode is per thread.
 """
 cimport cython
 from cpython.ref cimport PyObject
@@ -12,6 +16,8 @@ from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTu
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from cpython.sequence cimport PySequence_Fast_ITEMS
 from cpython.object cimport PyTypeObject
+from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_acquire_lock,
+                               PyThread_release_lock, NOWAIT_LOCK, WAIT_LOCK)
 
 cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
@@ -23,13 +29,15 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object obj)
     void PyObject_GC_Track(object obj)
 
+import traceback
+import warnings
 import weakref
 import numpy as np
 cimport numpy as cnp
 
 cnp.import_array()
 
-from microtorch._grad_mode cimport grad_enabled
+from microtorch._grad_mode cimport grad_enabled, set_grad_enabled_flag
 
 cdef inline tuple untrack(tuple items):
     # A tuple of ints, arrays or version counters cannot be part of a reference cycle: hiding it
@@ -49,7 +57,8 @@ cdef object _float64 = np.dtype(np.float64)
 cdef object _tensor_class = None      # microtorch.Tensor, registered at import
 cdef PyTypeObject *_tensor_type = NULL  # the same, as a C type object
 cdef tuple _no_args = ()
-cdef unsigned long long _backward_pass = 0
+cdef unsigned long long _backward_pass = 0   # numbers the passes that keep their bookkeeping on the nodes
+cdef Py_ssize_t _passes_running = 0          # backward passes in progress, in every thread (see run_backward)
 cdef bint _detect_anomaly = False      # check every forward result and gradient for nan/inf
 
 
@@ -133,7 +142,7 @@ cdef class Context:
             raise RuntimeError(
                 f"{self.op_name}: the arrays saved for backward were freed by an earlier backward. "
                 "Call backward(retain_graph=True) the first time to backward through the graph again.")
-        return self.saved
+        return () if self.saved is None else self.saved
 
     @property
     def op_name(self):
@@ -191,6 +200,7 @@ cdef class Context:
         self.n_inputs = 0
         self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
+        self.forward_stack = None
         Py_CLEAR(self.stash)
 
 
@@ -469,7 +479,10 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
             for i in range(n + 1):
                 Py_DECREF(<object>call_stack[i])
     if type(out) is not ndarray:
-        out = asarray(out)
+        out = _forward_result(fn, out)
+    dtype = dtype_of(out)
+    if dtype is not _float64 and dtype is not _float32 and dtype.kind == "c":
+        raise _complex_error(fn, dtype)
     result = wrap(out)
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
@@ -477,6 +490,8 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
         _share_view_version(args, n, out, result)
     if mask:
         _record_node(ctx, result, out, fn, backward, args, n, edge0, edge1, more_edges, parent, cyclic)
+        if _detect_anomaly:
+            ctx.forward_stack = traceback.format_stack()
     return result
 
 
@@ -726,6 +741,54 @@ cdef void _check_finite(fn, str phase, object array) except *:
             f"(shape {array.shape}, dtype {array.dtype})")
 
 
+cdef object _forward_result(fn, object out):
+    # A forward that returned something other than an ndarray: a number becomes a 0-d array;
+    # None or several outputs are refused (PyTorch allows them; microtorch ops have one output).
+    name = getattr(fn, "__name__", "Function")
+    if out is None:
+        raise TypeError(f"{name}.forward returned None: a Function's forward must return its output array")
+    if isinstance(out, (tuple, list)):
+        raise TypeError(
+            f"{name}.forward returned a {type(out).__name__} of {len(out)} values: microtorch Functions have "
+            "exactly one output array (PyTorch allows several). Write one Function per output, or "
+            "stack the outputs into one array")
+    if isinstance(out, TensorBase):
+        return (<TensorBase>out)._data
+    out = asarray(out)
+    if out.dtype.kind not in "biufc":
+        raise TypeError(f"{name}.forward returned an array of dtype {out.dtype}; expected numbers")
+    return out
+
+
+cdef object _complex_error(fn, object dtype):
+    name = getattr(fn, "__name__", "Function")
+    return TypeError(
+        f"{name}: the result has complex dtype {dtype}, and microtorch tensors are real. (PyTorch "
+        "supports complex tensors with conjugate Wirtinger gradients; microtorch refuses them "
+        "rather than return a gradient of another convention.) Work on the real and imaginary "
+        "parts as two real tensors")
+
+
+cdef object _backward_in_anomaly_mode(Context node, object grad):
+    # node's backward, with PyTorch's anomaly checks: a nan (or, stricter than PyTorch, an inf) in
+    # a gradient raises, and any error is preceded by a warning that shows where forward ran.
+    try:
+        returned = node.backward(node, grad)
+        for i, g in enumerate(returned if type(returned) is tuple else (returned,)):
+            if isinstance(g, ndarray) and g.dtype.kind in "fc":
+                if np.isnan(g).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+                if np.isinf(g).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned inf values in its {i}th output.")
+    except Exception:
+        stack = "".join(node.forward_stack) if node.forward_stack is not None else (
+            "  (not recorded: the forward ran before anomaly detection was enabled)\n")
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
+                      f"the error:\n{stack}", stacklevel=2)
+        raise
+    return returned
+
+
 cdef object _forward_error(fn, PyObject **args, Py_ssize_t n, error):
     # Name the op and the shapes of its inputs in numpy's complaint.
     name = getattr(fn, "__name__", "Function")
@@ -775,75 +838,95 @@ cdef inline object dtype_of(object array):
     return <object>cnp.PyArray_DESCR(<cnp.ndarray>array)
 
 
-cdef object unbroadcast(object grad, object shape, object dtype):
-    """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype."""
+cdef object unbroadcast(object grad, object shape, object dtype, Context node, Py_ssize_t i):
+    """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype.
+
+    grad is what node's backward returned for its input i. As in PyTorch, the input's shape must
+    broadcast to grad's shape, and grad must be real (it is cast to the input's dtype).
+    """
     if type(grad) is not ndarray:
-        grad = asarray(grad)
+        grad = (<TensorBase>grad)._data if isinstance(grad, TensorBase) else asarray(grad)
     if not has_shape(grad, shape):
-        grad = _sum_to_shape(grad, grad.shape, shape)
+        summed = _sum_to_shape(grad, grad.shape, shape)
+        if summed is None:
+            raise _invalid_gradient(node, i, f"got {list(grad.shape)} but expected shape compatible with {list(shape)}")
+        grad = summed
     gdtype = dtype_of(grad)
     if gdtype is not dtype and gdtype != dtype:
+        if gdtype.kind not in "biuf":
+            raise _invalid_gradient(node, i, f"expected a real gradient of dtype {dtype} but got dtype {gdtype}")
         grad = grad.astype(dtype)
     return grad
 
 
-cdef object unbroadcast_to(object grad, object like):
+cdef object unbroadcast_to(object grad, object like, Context node, Py_ssize_t i):
     """unbroadcast to the shape and dtype of the array like (a leaf's data)."""
     if type(grad) is ndarray and same_shape(grad, like):
         dtype = dtype_of(like)
         gdtype = dtype_of(grad)
         if gdtype is dtype or gdtype == dtype:
             return grad
-    return unbroadcast(grad, like.shape, like.dtype)
+    return unbroadcast(grad, like.shape, like.dtype, node, i)
 
 
 cdef object _sum_to_shape(object grad, tuple gshape, tuple shape):
+    # grad summed over the dims that broadcasting added or stretched, or None if shape does not
+    # broadcast to gshape (PyTorch's is_expandable_to).
     cdef Py_ssize_t lead = len(gshape) - len(shape), i
     if lead < 0:
-        if grad.size == 1 or _broadcastable(gshape, shape):
-            return np.broadcast_to(grad, shape).copy()
-        raise RuntimeError(f"backward: gradient of shape {gshape} cannot be summed to input shape {shape}")
+        return None
     axes = list(range(lead))
     for i in range(len(shape)):
         if shape[i] == 1 and gshape[lead + i] != 1:
             axes.append(lead + i)
         elif shape[i] != gshape[lead + i]:
-            raise RuntimeError(
-                f"backward: gradient of shape {gshape} does not match input shape {shape}")
+            return None
     if axes:
         grad = grad.sum(axis=tuple(axes), keepdims=True)
     return grad.reshape(shape)
 
 
-cdef bint _broadcastable(tuple small, tuple big):
-    cdef Py_ssize_t i, lead = len(big) - len(small)
-    for i in range(len(small)):
-        if small[i] != 1 and small[i] != big[lead + i]:
-            return False
-    return True
+cdef object _invalid_gradient(Context node, Py_ssize_t i, str problem):
+    return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - {problem}")
 
 
-cdef inline void accumulate_leaf(TensorBase leaf, object grad):
+# ---- accumulation: leaves under a lock, so that threads running backward into a shared leaf
+# add up (the in-place numpy add releases the GIL, and a read-add-store is never atomic)
+
+cdef PyThread_type_lock _leaf_grad_lock = PyThread_allocate_lock()
+
+
+cdef inline void _lock_leaf_grads():
+    if not PyThread_acquire_lock(_leaf_grad_lock, NOWAIT_LOCK):
+        with nogil:   # the holder may need the GIL to finish its add
+            PyThread_acquire_lock(_leaf_grad_lock, WAIT_LOCK)
+
+
+cdef void accumulate_leaf(TensorBase leaf, object grad) except *:
     # Leaf .grad accumulates across backward calls; a fresh buffer at most once.
-    if leaf._grad is None:
-        leaf._grad = grad
-        leaf._grad_owned = False
-    elif leaf._grad_owned:
-        np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
-    else:
-        leaf._grad = fresh_sum(leaf._grad, grad)
-        leaf._grad_owned = True
+    _lock_leaf_grads()
+    try:
+        if leaf._grad is None:
+            leaf._grad = grad
+            leaf._grad_owned = False
+        elif leaf._grad_owned:
+            np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
+        else:
+            leaf._grad = fresh_sum(leaf._grad, grad)
+            leaf._grad_owned = True
+    finally:
+        PyThread_release_lock(_leaf_grad_lock)
 
 
-cdef inline void accumulate_node(Context node, object grad):
-    if node.grad_buffer is None:
-        node.grad_buffer = grad
-        node.grad_owned = False
-    elif node.grad_owned:
-        np_add(node.grad_buffer, grad, node.grad_buffer)
+cdef inline void accumulate_node(Context record, object grad):
+    if record.grad_buffer is None:
+        record.grad_buffer = grad
+        record.grad_owned = False
+    elif record.grad_owned:
+        np_add(record.grad_buffer, grad, record.grad_buffer)
     else:
-        node.grad_buffer = fresh_sum(node.grad_buffer, grad)
-        node.grad_owned = True
+        record.grad_buffer = fresh_sum(record.grad_buffer, grad)
+        record.grad_owned = True
 
 
 cdef inline object fresh_sum(object a, object b):
@@ -859,20 +942,35 @@ cdef object _released_error(Context node):
         "if you need to backward through the graph again.")
 
 
-cdef void _count_dependencies(Context root) except *:
+# ---- per-pass bookkeeping: a node's dependencies and gradient buffer (its "record")
+# A pass that starts while no other runs keeps them on the nodes themselves (the fast path).
+# A pass that starts while another runs (backward called from a hook or a Function's backward,
+# or from another thread) keeps them in its own dict, node -> a bare Context used as the record,
+# so it never touches the fields the other pass is using.
+
+cdef inline Context record_of(dict records, Context node):
+    if records is None:
+        return node
+    return <Context>records[node]
+
+
+cdef void _count_dependencies(Context root, dict records) except *:
     """First pass: visit every node reachable from root once and count its consumers.
 
-    It also empties each node's gradient buffer: a backward that failed part-way may have
+    On the nodes, it also empties each gradient buffer: a backward that failed part-way may have
     left gradients there, and they must not leak into this pass.
     """
     global _backward_pass
     _backward_pass += 1
     cdef unsigned long long mark = _backward_pass
-    cdef Context node, parent
+    cdef Context node, parent, record
     cdef list stack = [root]
     cdef Py_ssize_t i
-    root.visit_mark = mark
-    root.dependencies = 0
+    if records is None:
+        root.visit_mark = mark
+        root.dependencies = 0
+    else:
+        records[root] = Context.__new__(Context)
     while stack:
         node = <Context>stack.pop()
         if node.released:
@@ -881,61 +979,93 @@ cdef void _count_dependencies(Context root) except *:
             edge = edge_of(node, i)
             if type(edge) is Context:
                 parent = <Context>edge
-                if parent.visit_mark != mark:
-                    parent.visit_mark = mark
-                    parent.dependencies = 0
-                    parent.grad_buffer = None
-                    stack.append(parent)
-                parent.dependencies += 1
+                if records is None:
+                    if parent.visit_mark != mark:
+                        parent.visit_mark = mark
+                        parent.dependencies = 0
+                        parent.grad_buffer = None
+                        stack.append(parent)
+                    parent.dependencies += 1
+                else:
+                    record = <Context>records.get(parent)
+                    if record is None:
+                        record = Context.__new__(Context)
+                        records[parent] = record
+                        stack.append(parent)
+                    record.dependencies += 1
 
 
 def run_backward(TensorBase root, gradient, bint retain_graph=False):
-    """Backpropagate gradient (an ndarray shaped like root) through root's graph."""
+    """Backpropagate gradient (an ndarray shaped like root) through root's graph.
+
+    Reentrant and thread-safe: see "per-pass bookkeeping" above and ARCHITECTURE.md.
+    """
+    global _passes_running
     if root.grad_fn is None:
         accumulate_leaf(root, gradient)
         return
     cdef Context root_node = root.grad_fn
-    _count_dependencies(root_node)
-    root_node.grad_buffer = gradient
-    root_node.grad_owned = False
-    _backward_from(root_node, retain_graph)
+    cdef dict records = None if _passes_running == 0 else {}   # read and counted with the GIL held
+    cdef bint grad_mode = grad_enabled()
+    _passes_running += 1
+    set_grad_enabled_flag(False)   # as in PyTorch, hooks and backwards run without recording
+    try:
+        _count_dependencies(root_node, records)
+        record = record_of(records, root_node)
+        record.grad_buffer = gradient
+        record.grad_owned = False
+        _backward_from(root_node, retain_graph, records)
+    finally:
+        set_grad_enabled_flag(grad_mode)
+        _passes_running -= 1
 
 
-cdef void _backward_from(Context root_node, bint retain_graph) except *:
+cdef tuple _gradients_of(Context node, object returned, Py_ssize_t n):
+    # The slow path for a backward that did not return one array for its one input, or a tuple of
+    # one gradient per input: as in PyTorch, extra trailing Nones are dropped, anything else raises.
+    cdef Py_ssize_t count = 1
+    if type(returned) is tuple:
+        count = PyTuple_GET_SIZE(<tuple>returned)
+        if count > n and all(g is None for g in (<tuple>returned)[n:]):
+            return (<tuple>returned)[:n]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {count})")
+
+
+cdef void _backward_from(Context root_node, bint retain_graph, dict records) except *:
     # Second pass: run each node once all its consumers have sent their gradient.
-    cdef Context node, parent
+    cdef Context node, parent, record
     cdef TensorBase leaf
-    cdef Py_ssize_t i, n, count
+    cdef Py_ssize_t i, n
     cdef tuple grads
-    cdef object only   # the gradient, when backward returned one array rather than a tuple
+    cdef object only   # the gradient, when a one-input op's backward returned one array rather than a tuple
     cdef list ready = [root_node]
     cdef dict hooked_leaves = None   # leaf -> its summed gradient, for leaves whose hooks must see the sum
     while ready:
         node = <Context>ready.pop()
-        grad = node.grad_buffer
-        node.grad_buffer = None
+        record = record_of(records, node)
+        grad = record.grad_buffer
+        record.grad_buffer = None
         n = node.n_inputs
         if grad is not None:
+            if node.released:   # freed by a backward() called from a hook or a backward of this pass
+                raise _released_error(node)
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, node.out_shape)
             if node.retained is not None:
                 _retain(node, grad)
             if node.version0 is not None:
                 _check_versions(node)
-            only = node.backward(node, grad)
+            only = node.backward(node, grad) if not _detect_anomaly else _backward_in_anomaly_mode(node, grad)
             if node.released:   # a backward() called from its hook or its backward freed it
                 raise _released_error(node)
             grads = None
-            count = 1
             if type(only) is tuple:
                 grads = <tuple>only
-                count = PyTuple_GET_SIZE(grads)
-            if _detect_anomaly:
-                for g in (grads if grads is not None else (only,)):
-                    _check_finite(node.fn, "backward", g)
-            if count < n:
-                raise RuntimeError(
-                    f"{node.op_name}.backward returned {count} gradients, expected one per forward input ({n})")
+                if PyTuple_GET_SIZE(grads) != n:
+                    grads = _gradients_of(node, grads, n)
+            elif n != 1:
+                grads = _gradients_of(node, only, n)
         else:
             grads = only = None
         for i in range(n):
@@ -943,14 +1073,15 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
             g = only if grads is None else <object>PyTuple_GET_ITEM(grads, i)
             if type(edge) is Context:
                 parent = <Context>edge
+                record = record_of(records, parent)
                 if g is not None:
-                    accumulate_node(parent, unbroadcast(g, parent.out_shape, parent.out_dtype))
-                parent.dependencies -= 1
-                if parent.dependencies == 0:
+                    accumulate_node(record, unbroadcast(g, parent.out_shape, parent.out_dtype, node, i))
+                record.dependencies -= 1
+                if record.dependencies == 0:
                     ready.append(parent)
             elif g is not None and isinstance(edge, TensorBase):
                 leaf = <TensorBase>edge
-                g = unbroadcast_to(g, leaf._data)
+                g = unbroadcast_to(g, leaf._data, node, i)
                 if leaf._hooks is None:
                     accumulate_leaf(leaf, g)
                 else:
@@ -971,7 +1102,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
 # ==================================================================================================
 
 cdef object _run_hooks(list hooks, object grad, object shape):
-    for hook in hooks:
+    for hook in tuple(hooks):   # a snapshot: a hook may remove itself (or another) while they run
         replaced = hook(wrap(grad))
         if replaced is not None:
             if isinstance(replaced, TensorBase):

@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, max, var, prod, logsumexp and vector norms over all dims, one dim or a tuple of
-dims; the scans cumsum and cumprod."""
+"""Reductions: sum, mean, max, var, std, prod, logsumexp and vector norms over all dims, one dim or a tuple
+of dims; the scans cumsum and cumprod."""
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -27,13 +27,14 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        out = x.mean(axis=dim, keepdims=keepdim)
-        ctx.count = x.size // max(out.size, 1) if x.size else 0
-        return out
+        total = x.sum(axis=dim, keepdims=keepdim)
+        ctx.count = x.size // max(total.size, 1) if x.size else 0
+        return total / ctx.count if ctx.count else total * np.nan   # the mean of nothing is nan, as in torch
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_reduced(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim), None, None
+        # With count 0 the input is empty, and so is its gradient: any divisor will do.
+        return _expand_reduced(grad / max(ctx.count, 1), ctx.shape, ctx.dim, ctx.keepdim), None, None
 
 
 class Max(Function):
@@ -42,9 +43,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"max: cannot reduce an empty tensor of shape {x.shape}")
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x)   # an empty x reduced over a dim of size 0 was refused by _check_reducible
         ctx.dim, ctx.keepdim = dim, keepdim
         if isinstance(dim, int):
             ctx.index = np.expand_dims(np.argmax(x, axis=dim), dim)
@@ -64,7 +63,7 @@ class Max(Function):
             return grad_x, None, None
         out = ctx.out if ctx.keepdim or ctx.dim is None else np.expand_dims(ctx.out, ctx.dim)
         g = grad if ctx.keepdim or ctx.dim is None else np.expand_dims(grad, ctx.dim)
-        ties = x == out
+        ties = (x == out) | (np.isnan(x) & np.isnan(out))   # a nan maximum is its nans', as in torch
         return ties * (g / ties.sum(axis=ctx.dim, keepdims=True)), None, None
 
 
@@ -73,9 +72,11 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
-        mean = x.mean(axis=dim, keepdims=True)
-        centered = x - mean
-        count = x.size // max(mean.size, 1)
+        total = x.sum(axis=dim, keepdims=True)
+        count = x.size // max(total.size, 1)
+        centered = x - total / max(count, 1)   # with count 0 there is nothing to center
+        if x.size:   # equal values spread by exactly 0, as torch's Welford gives (a rounded mean would not)
+            centered = np.where(x.max(axis=dim, keepdims=True) == x.min(axis=dim, keepdims=True), 0.0, centered)
         ctx.save_for_backward(centered)
         ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -221,3 +222,19 @@ def _cumprod_grad_with_zeros(x, grad, dim):
         grad_x[..., i] = before * (grad[..., i] + (grad[..., i + 1:] * after).sum(axis=-1))
         before = before * x[..., i]
     return np.moveaxis(grad_x, -1, dim)
+
+
+class Std(Var):
+    """sqrt(var). Where it is 0 the gradient is 0, as in torch (sqrt's infinite slope would make
+    0 * inf = nan)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        ctx.std = np.sqrt(Var.forward(ctx, x, dim, correction, keepdim))
+        return ctx.std
+
+    @staticmethod
+    def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = np.where(ctx.std == 0, 0.0, grad / (2 * ctx.std))
+        return Var.backward(ctx, grad_var)
