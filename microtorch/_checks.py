@@ -26,16 +26,37 @@ def _describe(data):
 
 def _as_dtype(dtype):
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}") from None
+    _check_real("dtype", result)
+    return result
+
+
+def _check_real(op, dtype):
+    """Refuse complex dtypes: microtorch's gradients are real (PyTorch's complex ones follow the
+    conjugate Wirtinger convention, which microtorch does not implement)."""
+    if dtype.kind == "c":
+        raise TypeError(f"{op}: complex dtype {dtype} is not supported; microtorch tensors are real "
+                        "(keep the real and imaginary parts as two real tensors)")
+
+
+def _plain_array(op, array):
+    """array as a plain ndarray: an np.matrix becomes one (as torch.tensor does); a masked array
+    is refused, since dropping its mask silently would compute with the hidden values."""
+    if isinstance(array, np.ma.MaskedArray):
+        raise TypeError(f"{op}: masked arrays are not supported (the mask would be lost); pass "
+                        "array.filled(value) to fill the masked entries, or array.data to ignore the mask")
+    return np.asarray(array) if type(array) is not np.ndarray else array
 
 
 def _operand(other, op):
     """Check a binary op's other operand: a Tensor, an ndarray or a real number."""
     if isinstance(other, np.generic):
         return other.item()  # numpy scalars count as Python numbers, as in torch (no upcast)
-    if isinstance(other, (TensorBase, np.ndarray)) or isinstance(other, _SCALARS):
+    if isinstance(other, np.ndarray):
+        return _plain_array(op, other)
+    if isinstance(other, TensorBase) or isinstance(other, _SCALARS):
         return other
     raise TypeError(f"{op}: unsupported operand type {type(other).__name__}; "
                     "expected a Tensor, a numpy array or a number")
@@ -95,6 +116,17 @@ def _reduction_args(t, op, dim, keepdim, axis, keepdims):
     return (None if t.ndim == 0 else dim), bool(keepdim)
 
 
+def _check_reducible(t, op, dim):
+    """max and min have no value for an empty reduction: torch's errors."""
+    if t._array.size == 0:
+        if dim is None:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in (dim if isinstance(dim, tuple) else (dim,)):
+            if t.shape[d] == 0:
+                raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -139,17 +171,22 @@ def _broadcasts_to(shape, target):
     return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
 
 
-def _check_in_place(op, t, value):
-    """An in-place update keeps the tensor's shape and dtype: check the value before touching the data."""
-    value = _array_or_scalar(_operand(value, op))
-    shape = np.shape(value)
-    if not _broadcasts_to(shape, t.shape):
-        raise RuntimeError(f"{op}: a value of shape {shape} cannot be broadcast to the tensor's shape {t.shape}")
-    if op in ("add_", "sub_", "mul_", "div_"):
-        result = np.result_type(t._array, value) if op != "div_" else np.result_type(t._array, value, np.float32)
-        if not np.can_cast(result, t.dtype, "same_kind"):
-            raise RuntimeError(f"{op}: the result type {result} cannot be stored in the tensor's dtype {t.dtype} "
-                               f"(shape {t.shape}); convert the tensor first, e.g. with .float()")
+def _check_in_place(op, t, result, casting="same_kind"):
+    """An in-place op keeps the tensor's shape and dtype: check its out-of-place result before the
+    tensor is touched (torch's messages)."""
+    if result.shape != t.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the broadcast shape "
+                           f"{list(result.shape)}")
+    if casting == "same_kind" and not np.can_cast(result._array.dtype, t._array.dtype, "same_kind"):
+        raise RuntimeError(f"{op}: result type {_legacy_name(result._array.dtype)} can't be cast to the desired "
+                           f"output type {_legacy_name(t._array.dtype)}; convert the tensor first, e.g. with .float()")
+
+
+def _legacy_name(dtype):
+    """torch's scalar type name of a numpy dtype, as its messages print it: Float, Long, ..."""
+    names = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
+             "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+    return names.get(np.dtype(dtype).name, str(dtype))
 
 
 def _check_matmul(a, b):

@@ -10,7 +10,7 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve"]
 
 def _float_input(op, x):
     if _input(op, x).dtype.kind not in "fc":
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {x.dtype}")
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {x._array.dtype}")
     return x
 
 

@@ -48,6 +48,7 @@ def test_errors_match_torch():
 
 
 def _draw(fn, shape=(200, 300), **kwargs):
+    microtorch.manual_seed(0)   # a fixed sample: the statistical bounds below are 3-4 standard errors wide
     tensor = microtorch.zeros(*shape, dtype=np.float64)
     assert fn(tensor, **kwargs) is tensor
     return tensor._array
@@ -117,6 +118,6 @@ def test_generator_makes_draws_reproducible_and_versions_are_bumped():
     weight = nn.Linear(3, 3).weight
     saved_it = (weight * weight).sum()
     init.normal_(weight)  # an in-place change: the graph that saved the old values must refuse backward
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved_it.backward()
     assert init.xavier_uniform is init.xavier_uniform_ and init.kaiming_normal is init.kaiming_normal_

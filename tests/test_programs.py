@@ -20,15 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "programs"
 
-PENDING = {  # programs that need another helper's work of issue 14, not yet on main
-    "manual_sgd_polynomial.py": "needs torch.device, linspace(device=), sin and Tensor.pow (issue 14, core/ops branch)",
-    "digits_cnn.py": "needs torch.cuda.is_available, torch.device, Tensor.to(device) and view_as "
-                     "(issue 14, core/ops branch)",
-    "blitz_classifier.py": "needs torch.max(x, dim) -> (values, indices) and .data as a Tensor "
-                           "(issue 14, ops/core branch)",
-}
-
-
 def _run(arguments):
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
     done = subprocess.run([sys.executable, *arguments], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -49,8 +40,7 @@ def _figures(output):
 
 def _cases():
     for program in sorted(PROGRAMS.glob("*.py")):
-        marks = [pytest.mark.xfail(strict=True, reason=PENDING[program.name])] if program.name in PENDING else []
-        yield pytest.param(program, id=program.stem, marks=marks)
+        yield pytest.param(program, id=program.stem)
 
 
 @pytest.mark.parametrize("program", list(_cases()))

@@ -82,72 +82,79 @@ def programs(draw):
     shape = start = _shape(draw, 0, 3)
     steps = []
     for _ in range(draw(st.integers(1, 6))):
-        ndim = len(shape)
-        choices = ["unary", "unary", "binary", "binary", "scalar", "pow"]
-        if ndim >= 1:
-            choices += ["matmul", "reduce", "reduce", "softmax", "reshape", "getitem", "cat", "stack"]
-        if ndim >= 2:
-            choices += ["permute", "transpose"]
-        kind = draw(st.sampled_from(choices))
-        if kind == "unary":
-            step = (kind, draw(st.sampled_from(["exp", "log", "sigmoid", "tanh", "relu", "neg"])))
-        elif kind == "binary":
-            other = _broadcast_partner(draw, shape)
-            step = (kind, draw(st.sampled_from(["add", "sub", "mul", "div"])), other,
-                    draw(st.sampled_from(FLOATS)), draw(st.booleans()))
-            shape = np.broadcast_shapes(shape, other)
-        elif kind == "scalar":
-            step = (kind, draw(st.sampled_from(["add", "sub", "mul", "div"])),
-                    draw(st.floats(-3, 3).filter(lambda v: abs(v) > 0.1)), draw(st.booleans()))
-        elif kind == "pow":
-            step = (kind, draw(st.sampled_from([2, 3, 0.5, -1.0, 1.5, "rpow"])))
-        elif kind == "matmul":
-            left = ndim >= 2 and draw(st.booleans())
-            k = draw(st.integers(1, 3))
-            other = (k, shape[-2]) if left else ((shape[-1],) if draw(st.booleans()) else (shape[-1], k))
-            step = (kind, left, other)  # torch's matmul needs equal dtypes
-            shape = np.matmul(np.empty(other), np.empty(shape)).shape if left else \
-                np.matmul(np.empty(shape), np.empty(other)).shape
-        elif kind == "reduce":
-            dims, keepdim = _reduction_dims(draw, ndim), draw(st.booleans())
-            step = (kind, draw(st.sampled_from(["sum", "mean", "max"])), dims, keepdim)
-            shape = np.empty(shape).sum(axis=dims, keepdims=keepdim).shape
-        elif kind == "softmax":
-            step = (kind, _dim(draw, ndim))
-        elif kind == "reshape":
-            size = int(np.prod(shape))
-            divisors = [d for d in range(1, size + 1) if size % d == 0]
-            new = draw(st.sampled_from([(-1,), (draw(st.sampled_from(divisors)), -1), (1,) + shape + (1,)]))
-            if len(new) > MAX_DIMS:
-                new = (-1,)
-            step = (kind, new)
-            shape = np.empty(shape).reshape(new).shape
-        elif kind == "getitem":
-            index = _index(draw, shape)
-            step = (kind, index)
-            shape = _indexed_shape(shape, index)
-        elif kind == "cat":
-            dim = _dim(draw, ndim)
-            other = list(shape)
-            other[dim] = draw(st.integers(1, 3))
-            step = (kind, dim, tuple(other), draw(st.sampled_from(FLOATS)))
-            shape = tuple(other[:dim % ndim]) + (shape[dim] + other[dim],) + tuple(other[dim % ndim + 1:])
-        elif kind == "stack":
-            if ndim >= MAX_DIMS:
-                continue
-            dim = _dim(draw, ndim + 1)
-            step = (kind, dim)
-            shape = np.stack([np.empty(shape)] * 2, axis=dim).shape
-        elif kind == "permute":
-            step = (kind, tuple(draw(st.permutations(range(ndim)))))
-            shape = tuple(shape[d] for d in step[1])
-        else:
-            d0, d1 = _dim(draw, ndim), _dim(draw, ndim)
-            step = (kind, d0, d1)
-            shape = np.swapaxes(np.empty(shape), d0, d1).shape
-        steps.append(step)
-        shape = tuple(shape)
+        step, shape = draw_step(draw, shape, FLOATS)
+        if step is not None:
+            steps.append(step)
     return dtype, start, steps
+
+
+def draw_step(draw, shape, dtypes):
+    """One op that fits shape, and the shape of its result (None, shape when none was drawn).
+    dtypes: the dtypes the op's other operands may have."""
+    ndim = len(shape)
+    choices = ["unary", "unary", "binary", "binary", "scalar", "pow"]
+    if ndim >= 1:
+        choices += ["matmul", "reduce", "reduce", "softmax", "reshape", "getitem", "cat", "stack"]
+    if ndim >= 2:
+        choices += ["permute", "transpose"]
+    kind = draw(st.sampled_from(choices))
+    if kind == "unary":
+        step = (kind, draw(st.sampled_from(["exp", "log", "sigmoid", "tanh", "relu", "neg"])))
+    elif kind == "binary":
+        other = _broadcast_partner(draw, shape)
+        step = (kind, draw(st.sampled_from(["add", "sub", "mul", "div"])), other,
+                draw(st.sampled_from(dtypes)), draw(st.booleans()))
+        shape = np.broadcast_shapes(shape, other)
+    elif kind == "scalar":
+        step = (kind, draw(st.sampled_from(["add", "sub", "mul", "div"])),
+                draw(st.floats(-3, 3).filter(lambda v: abs(v) > 0.1)), draw(st.booleans()))
+    elif kind == "pow":
+        step = (kind, draw(st.sampled_from([2, 3, 0.5, -1.0, 1.5, "rpow"])))
+    elif kind == "matmul":
+        left = ndim >= 2 and draw(st.booleans())
+        k = draw(st.integers(1, 3))
+        other = (k, shape[-2]) if left else ((shape[-1],) if draw(st.booleans()) else (shape[-1], k))
+        step = (kind, left, other)  # torch's matmul needs equal dtypes
+        shape = np.matmul(np.empty(other), np.empty(shape)).shape if left else \
+            np.matmul(np.empty(shape), np.empty(other)).shape
+    elif kind == "reduce":
+        dims, keepdim = _reduction_dims(draw, ndim), draw(st.booleans())
+        step = (kind, draw(st.sampled_from(["sum", "mean", "max"])), dims, keepdim)
+        shape = np.empty(shape).sum(axis=dims, keepdims=keepdim).shape
+    elif kind == "softmax":
+        step = (kind, _dim(draw, ndim))
+    elif kind == "reshape":
+        size = int(np.prod(shape))
+        divisors = [d for d in range(1, size + 1) if size % d == 0]
+        new = draw(st.sampled_from([(-1,), (draw(st.sampled_from(divisors)), -1), (1,) + shape + (1,)]))
+        if len(new) > MAX_DIMS:
+            new = (-1,)
+        step = (kind, new)
+        shape = np.empty(shape).reshape(new).shape
+    elif kind == "getitem":
+        index = _index(draw, shape)
+        step = (kind, index)
+        shape = _indexed_shape(shape, index)
+    elif kind == "cat":
+        dim = _dim(draw, ndim)
+        other = list(shape)
+        other[dim] = draw(st.integers(1, 3))
+        step = (kind, dim, tuple(other), draw(st.sampled_from(dtypes)))
+        shape = tuple(other[:dim % ndim]) + (shape[dim] + other[dim],) + tuple(other[dim % ndim + 1:])
+    elif kind == "stack":
+        if ndim >= MAX_DIMS:
+            return None, shape
+        dim = _dim(draw, ndim + 1)
+        step = (kind, dim)
+        shape = np.stack([np.empty(shape)] * 2, axis=dim).shape
+    elif kind == "permute":
+        step = (kind, tuple(draw(st.permutations(range(ndim)))))
+        shape = tuple(shape[d] for d in step[1])
+    else:
+        d0, d1 = _dim(draw, ndim), _dim(draw, ndim)
+        step = (kind, d0, d1)
+        shape = np.swapaxes(np.empty(shape), d0, d1).shape
+    return step, tuple(shape)
 
 
 # ---------------------------------------------------------------- running a program in both libraries
@@ -189,7 +196,7 @@ class Program:
         kind = step[0]
         if kind == "unary":
             name = step[1]
-            if name == "exp" and np.abs(x.ours.data).max() > 8:
+            if name == "exp" and np.abs(x.ours.numpy()).max() > 8:
                 name = "tanh"  # keep values finite and comparable
             if name == "log":
                 return self.positive(x).map(lambda t: t.log())
@@ -221,7 +228,7 @@ class Program:
             return other.map(lambda a, b: a @ b, x) if left else x.map(lambda a, b: a @ b, other)
         if kind == "reduce":
             _, name, dims, keepdim = step
-            if name == "max" and _has_ties(x.ours.data, dims):
+            if name == "max" and _has_ties(x.ours.numpy(), dims):
                 name = "sum"  # at a tie, which element gets the gradient is a convention
             return Pair(_reduce_ours(x.ours, name, dims, keepdim), _reduce_torch(x.theirs, name, dims, keepdim))
         if kind == "softmax":
@@ -287,16 +294,16 @@ def test_random_programs_match_pytorch(program, seed):
     out = run.run(dtype, steps, start)
     # Tolerances follow the least precise dtype that took part.
     lowest = np.float32 if any(leaf.ours.dtype == np.float32 for leaf in run.leaves) else np.float64
-    _assert_close(out.ours.data, out.theirs, lowest, "forward")
+    _assert_close(out.ours.numpy(), out.theirs, lowest, "forward")
     upstream = run.rng.standard_normal(out.ours.shape).astype(out.ours.dtype)
     out.ours.backward(mt.tensor(upstream))
     out.theirs.backward(torch.tensor(upstream))
     for i, leaf in enumerate(run.leaves):
         if leaf.theirs.grad is None:
-            assert leaf.ours.grad is None or not np.any(leaf.ours.grad.data), f"leaf {i}: unexpected gradient"
+            assert leaf.ours.grad is None or not np.any(leaf.ours.grad.numpy()), f"leaf {i}: unexpected gradient"
             continue
         assert leaf.ours.grad is not None, f"leaf {i}: no gradient, torch has one"
-        _assert_close(leaf.ours.grad.data, leaf.theirs.grad, lowest, f"gradient of leaf {i}")
+        _assert_close(leaf.ours.grad.numpy(), leaf.theirs.grad, lowest, f"gradient of leaf {i}")
 
 
 

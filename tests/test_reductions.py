@@ -133,7 +133,7 @@ def test_values_indices_along_a_dim(name, dim, keepdim):
     values, indices = out
     assert out.values is values and out.indices is indices and indices.dtype == np.int64
     np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
-    assert repr(out).startswith(f"microtorch.return_types.{name}(\nvalues=Tensor(")
+    assert repr(out).startswith(f"microtorch.return_types.{name}(\nvalues=tensor(")
 
 
 @pytest.mark.parametrize("largest", [True, False])

@@ -124,8 +124,8 @@ def test_full_transformer_matches_torch(batch_first):
                          dim_feedforward=16, dropout=0.0, batch_first=batch_first)
     src, tgt = ((2, 5, 8), (2, 4, 8)) if batch_first else ((5, 2, 8), (4, 2, 8))
     mask = nn.Transformer.generate_square_subsequent_mask(4, dtype=np.float64)
-    np.testing.assert_array_equal(mask.data, torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
-    run_both(theirs, ours, [rng.standard_normal(src), rng.standard_normal(tgt)], rng, tgt_mask=mask.data,
+    np.testing.assert_array_equal(mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    run_both(theirs, ours, [rng.standard_normal(src), rng.standard_normal(tgt)], rng, tgt_mask=mask.numpy(),
              src_key_padding_mask=np.array([[False] * 5, [False] * 4 + [True]]))
 
 

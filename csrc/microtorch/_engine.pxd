@@ -20,6 +20,9 @@ cdef class Context:
     #   through a released node raises (released is then True).
     # - grad_buffer is only set during a backward pass; grad_owned says it is a fresh array the
     #   engine made, so later gradients may be added into it in place (never into a user's array).
+    #   visit_mark, dependencies and grad_buffer belong to the one backward pass that runs while no
+    #   other does; a pass that starts while another runs (reentrant or in another thread) keeps
+    #   them in its own records instead (run_backward), so passes never share them.
     # - saved_version_sum is the sum of the saved tensors' version counters at forward time;
     #   backward recomputes it and refuses to run the node if an in-place change raised it.
     #
@@ -42,6 +45,8 @@ cdef class Context:
     # ---- hooks
     cdef public list hooks              # gradient hooks registered on the (non-leaf) output tensor
     cdef object retained                # weakref to the output tensor when retain_grad() was asked
+    # ---- anomaly mode
+    cdef object forward_stack           # where forward ran (traceback.format_stack()), recorded in anomaly mode only
     # ---- saved state, and the version counters that guard it
     cdef VersionCounter version0        # counters of the tensors whose arrays forward saved: the first
     cdef VersionCounter version1        # two inline (most ops save one or two tensors),
@@ -71,7 +76,7 @@ cdef class TensorBase:
     cdef bint _requires_grad            # does this tensor take part in autograd?
     cdef public Context grad_fn         # the node that produced this tensor; None for leaves
     cdef public list _hooks             # gradient hooks of a leaf tensor
-    cdef VersionCounter _version_counter  # created when a node first saves this tensor's data
+    cdef VersionCounter _version_counter  # made on first need (a node saving the data, a view, detach(), an in-place change)
     cdef object __weakref__
 
     cdef _set_requires_grad(self, value)

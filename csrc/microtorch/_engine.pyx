@@ -5,6 +5,10 @@ node per result that needs a gradient. Backward: `run_backward(root, grad)`
 walks those nodes iteratively, as PyTorch's engine does: count how many
 consumers each node has, then run a node once all of them have sent their
 gradient. The arithmetic itself lives in the ops (microtorch/ops/, one file per family).
+
+Threads and reentrance (ARCHITECTURE.md): backward may run in several threads at once and be
+called from a hook or a Function's backward; each pass keeps its own bookkeeping, leaf gradients
+accumulate under a lock, and grad mode is per thread.
 """
 cimport cython
 from cpython.ref cimport PyObject
@@ -12,6 +16,8 @@ from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_SIZE, PyTu
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from cpython.sequence cimport PySequence_Fast_ITEMS
 from cpython.object cimport PyTypeObject
+from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_acquire_lock,
+                               PyThread_release_lock, NOWAIT_LOCK, WAIT_LOCK)
 
 cdef extern from "Python.h":
     object PyObject_Call(object callable, object args, PyObject *kwargs)
@@ -23,6 +29,8 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object obj)
     void PyObject_GC_Track(object obj)
 
+import traceback
+import warnings
 import weakref
 import numpy as np
 cimport numpy as cnp
@@ -49,7 +57,8 @@ cdef object _float64 = np.dtype(np.float64)
 cdef object _tensor_class = None      # microtorch.Tensor, registered at import
 cdef PyTypeObject *_tensor_type = NULL  # the same, as a C type object
 cdef tuple _no_args = ()
-cdef unsigned long long _backward_pass = 0
+cdef unsigned long long _backward_pass = 0   # numbers the passes that keep their bookkeeping on the nodes
+cdef Py_ssize_t _passes_running = 0          # backward passes in progress, in every thread (see run_backward)
 cdef bint _detect_anomaly = False      # check every forward result and gradient for nan/inf
 
 
@@ -89,9 +98,14 @@ cdef VersionCounter counter_of(TensorBase t):
 
 
 def bump_version(TensorBase t):
-    """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
-    if t._version_counter is not None:
-        t._version_counter.value += 1
+    """Record that t's data was modified in place, so nodes that saved it refuse to run backward.
+
+    The counter is made here if no node or view asked for it yet: _version counts every in-place
+    change since the tensor was made, as in PyTorch, while tensors never changed in place (nearly
+    all of them) never pay for a counter.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    counter.value += 1
 
 
 @cython.trashcan(True)
@@ -126,15 +140,40 @@ cdef class Context:
     def saved_tensors(self):
         if self.released:
             raise RuntimeError(
-                f"{self.name}: the arrays saved for backward were freed by an earlier backward. "
+                f"{self.op_name}: the arrays saved for backward were freed by an earlier backward. "
                 "Call backward(retain_graph=True) the first time to backward through the graph again.")
         if self.graph_saved is not None:   # a create_graph backward: the same values, as graph tensors
             return self.graph_saved
-        return self.saved
+        return () if self.saved is None else self.saved
 
     @property
-    def name(self):
+    def op_name(self):
+        """The op's name, as microtorch's messages and drawings show it: "Mul"."""
         return getattr(self.fn, "__name__", "Function")
+
+    def name(self):
+        """torch's name of this node: "MulBackward0" (see _TORCH_NODE_NAMES)."""
+        op = self.op_name
+        if not getattr(self.fn, "__module__", "").startswith("microtorch."):
+            return op + "Backward"   # a user's Function, named as torch names a custom Function's node
+        return _TORCH_NODE_NAMES.get(op, op) + "Backward0"
+
+    @property
+    def next_functions(self):
+        """One (node, 0) pair per tensor input, as torch's: the parent node, an AccumulateGrad for a
+        leaf that requires grad, None for a tensor that does not. Empty once backward freed the node.
+        Python numbers among the inputs are not listed (torch lists (None, 0) for `x + 1`'s 1)."""
+        cdef Py_ssize_t i
+        pairs = []
+        for i in range(self.n_inputs):
+            edge = edge_of(self, i)
+            if type(edge) is Context:
+                pairs.append((edge, 0))
+            elif isinstance(edge, TensorBase):
+                pairs.append((AccumulateGrad(edge), 0))
+            elif type(edge) is ndarray:   # a tensor that needs no gradient (its array is the edge)
+                pairs.append((None, 0))
+        return tuple(pairs)
 
     @property
     def inputs(self):
@@ -155,7 +194,7 @@ cdef class Context:
         return self.released
 
     def __repr__(self):
-        return f"<{self.name}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     cdef void release(self):
         # Free everything forward saved and the links to the inputs.
@@ -165,10 +204,39 @@ cdef class Context:
         self.n_inputs = 0
         self.edge0 = self.edge1 = self.more_edges = None
         self.released = True
+        self.forward_stack = None
         Py_CLEAR(self.stash)
 
 
 include "_lazy_dict.pxi"
+
+
+# torch's node names where they differ from microtorch's op names (MatMul -> MmBackward0)
+cdef dict _TORCH_NODE_NAMES = {"MatMul": "Mm", "ReLU": "Relu", "Reshape": "View", "GetItem": "Index",
+                               "SetItem": "CopySlices", "_Cast": "ToCopy", "_Clone": "Clone", "MSELoss": "MseLoss",
+                               "GELU": "Gelu", "SiLU": "Silu", "ELU": "Elu", "LeakyReLU": "LeakyRelu"}
+
+
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its .grad, as torch's (next_functions names it)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable   # the leaf tensor
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -191,20 +259,27 @@ cdef class TensorBase:
 
     @property
     def data(self):
-        """The underlying numpy array."""
-        return self._data
+        """A new tensor sharing this one's storage, outside the graph, with its own version counter.
+
+        As in PyTorch: `p.data.add_(u)` changes p without being recorded, and (unlike detach())
+        the change is not seen by the version check of nodes that saved p.
+        """
+        return wrap(self._data)
 
     @data.setter
     def data(self, value):
+        # p.data = t: p takes t's storage (shape and dtype too) and keeps its grad_fn and counter.
         if isinstance(value, TensorBase):
             value = (<TensorBase>value)._data
-        if not isinstance(value, ndarray):
-            raise TypeError(f"Tensor.data must be a numpy ndarray, got {type(value).__name__}")
+        elif not isinstance(value, ndarray):   # an ndarray is accepted too: the original microtorch's .data was one
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and (<cnp.ndarray>value).dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value
 
     @property
     def _array(self):
-        """The underlying numpy ndarray, for the library's own code (users read .data or .numpy())."""
+        """The underlying numpy ndarray, for the library's own code (users read .numpy())."""
         return self._data
 
     @property
@@ -228,7 +303,7 @@ cdef class TensorBase:
 
     @property
     def _version(self):
-        """How many times this tensor's data was modified in place since a node saved it."""
+        """How many times this tensor's data was modified in place since it was made."""
         return 0 if self._version_counter is None else self._version_counter.value
 
     @property
@@ -285,6 +360,35 @@ def detach(TensorBase t):
     cdef TensorBase result = wrap(t._data)
     result._version_counter = counter_of(t)
     return result
+
+
+def rebind(TensorBase t, TensorBase result):
+    """t becomes result in the graph: how an in-place op on a tensor that autograd records is done.
+
+    result was computed out of place (same shape and dtype as t), so the array t held is left as it
+    was. t takes result's array and grad_fn and its version is bumped, as for any in-place change:
+    nodes that saved t's old values refuse to backpropagate, as in PyTorch. result's node saved
+    those values before the bump and is told about it; where it saved its own output, it now
+    watches t's counter, which later in-place changes of t will bump.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    cdef Context node = result.grad_fn
+    cdef Py_ssize_t i
+    counter.value += 1
+    if node is not None and node.version0 is not None:
+        made = result._version_counter
+        if node.version0 is made:
+            node.version0 = counter
+        if node.version1 is made:
+            node.version1 = counter
+        if node.more_versions is not None:
+            for i in range(len(node.more_versions)):
+                if node.more_versions[i] is made:
+                    node.more_versions[i] = counter
+        node.saved_version_sum = _saved_versions_total(node)
+    t._data = result._data
+    t.grad_fn = node
+    t._requires_grad = result._requires_grad
 
 
 def make_tensor(array, bint requires_grad=False):
@@ -388,7 +492,10 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
             for i in range(n + 1):
                 Py_DECREF(<object>call_stack[i])
     if type(out) is not ndarray:
-        out = asarray(out)
+        out = _forward_result(fn, out)
+    dtype = dtype_of(out)
+    if dtype is not _float64 and dtype is not _float32 and dtype.kind == "c":
+        raise _complex_error(fn, dtype)
     result = wrap(out)
     if _detect_anomaly:
         _check_finite(fn, "forward", out)
@@ -396,6 +503,8 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
         _share_view_version(args, n, out, result)
     if mask:
         _record_node(ctx, result, out, fn, backward, args, n, edge0, edge1, more_edges, parent, cyclic)
+        if _detect_anomaly:
+            ctx.forward_stack = traceback.format_stack()
     return result
 
 
@@ -630,19 +739,26 @@ cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, obje
     ctx.saved_sources = sources
 
 
-cdef void _check_versions(Context node) except *:
+cdef unsigned long long _saved_versions_total(Context node):
+    # The sum of the version counters of the tensors node saved (node.version0 is set).
     cdef unsigned long long total = node.version0.value
     if node.version1 is not None:
         total += node.version1.value
         if node.more_versions is not None:
             for counter in node.more_versions:
                 total += (<VersionCounter>counter).value
+    return total
+
+
+cdef void _check_versions(Context node) except *:
+    cdef unsigned long long total = _saved_versions_total(node)
     if total != node.saved_version_sum:
         raise RuntimeError(
-            f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
-            f"(setitem, an in-place method or an optimizer step) after the forward pass "
-            f"(version {total}, expected {node.saved_version_sum}). Run the forward pass again after "
-            "the modification, or modify a clone() instead.")
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"a tensor saved by {node.op_name} for backward is at version {total}; expected version "
+            f"{node.saved_version_sum} instead (setitem, an in-place method or an optimizer step changed it "
+            "after the forward pass). Hint: run the forward pass again after the modification, or modify a "
+            "clone() instead.")
 
 
 cdef void _check_finite(fn, str phase, object array) except *:
@@ -651,6 +767,54 @@ cdef void _check_finite(fn, str phase, object array) except *:
         raise FloatingPointError(
             f"anomaly detected: {name} {phase} produced nan or inf "
             f"(shape {array.shape}, dtype {array.dtype})")
+
+
+cdef object _forward_result(fn, object out):
+    # A forward that returned something other than an ndarray: a number becomes a 0-d array;
+    # None or several outputs are refused (PyTorch allows them; microtorch ops have one output).
+    name = getattr(fn, "__name__", "Function")
+    if out is None:
+        raise TypeError(f"{name}.forward returned None: a Function's forward must return its output array")
+    if isinstance(out, (tuple, list)):
+        raise TypeError(
+            f"{name}.forward returned a {type(out).__name__} of {len(out)} values: microtorch Functions have "
+            "exactly one output array (PyTorch allows several). Write one Function per output, or "
+            "stack the outputs into one array")
+    if isinstance(out, TensorBase):
+        return (<TensorBase>out)._data
+    out = asarray(out)
+    if out.dtype.kind not in "biufc":
+        raise TypeError(f"{name}.forward returned an array of dtype {out.dtype}; expected numbers")
+    return out
+
+
+cdef object _complex_error(fn, object dtype):
+    name = getattr(fn, "__name__", "Function")
+    return TypeError(
+        f"{name}: the result has complex dtype {dtype}, and microtorch tensors are real. (PyTorch "
+        "supports complex tensors with conjugate Wirtinger gradients; microtorch refuses them "
+        "rather than return a gradient of another convention.) Work on the real and imaginary "
+        "parts as two real tensors")
+
+
+cdef object _backward_in_anomaly_mode(Context node, object grad):
+    # node's backward, with PyTorch's anomaly checks: a nan (or, stricter than PyTorch, an inf) in
+    # a gradient raises, and any error is preceded by a warning that shows where forward ran.
+    try:
+        returned = node.backward(node, grad)
+        for i, g in enumerate(returned if type(returned) is tuple else (returned,)):
+            if isinstance(g, ndarray) and g.dtype.kind in "fc":
+                if np.isnan(g).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+                if np.isinf(g).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned inf values in its {i}th output.")
+    except Exception:
+        stack = "".join(node.forward_stack) if node.forward_stack is not None else (
+            "  (not recorded: the forward ran before anomaly detection was enabled)\n")
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
+                      f"the error:\n{stack}", stacklevel=2)
+        raise
+    return returned
 
 
 cdef object _forward_error(fn, PyObject **args, Py_ssize_t n, error):
@@ -702,84 +866,104 @@ cdef inline object dtype_of(object array):
     return <object>cnp.PyArray_DESCR(<cnp.ndarray>array)
 
 
-cdef object unbroadcast(object grad, object shape, object dtype):
-    """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype."""
+cdef object unbroadcast(object grad, object shape, object dtype, Context node, Py_ssize_t i):
+    """Sum grad back to shape (undoing numpy broadcasting) and cast it to dtype.
+
+    grad is what node's backward returned for its input i. As in PyTorch, the input's shape must
+    broadcast to grad's shape, and grad must be real (it is cast to the input's dtype).
+    """
     if type(grad) is not ndarray:
-        grad = asarray(grad)
+        grad = (<TensorBase>grad)._data if isinstance(grad, TensorBase) else asarray(grad)
     if not has_shape(grad, shape):
-        grad = _sum_to_shape(grad, grad.shape, shape)
+        summed = _sum_to_shape(grad, grad.shape, shape)
+        if summed is None:
+            raise _invalid_gradient(node, i, f"got {list(grad.shape)} but expected shape compatible with {list(shape)}")
+        grad = summed
     gdtype = dtype_of(grad)
     if gdtype is not dtype and gdtype != dtype:
+        if gdtype.kind not in "biuf":
+            raise _invalid_gradient(node, i, f"expected a real gradient of dtype {dtype} but got dtype {gdtype}")
         grad = grad.astype(dtype)
     return grad
 
 
-cdef object unbroadcast_to(object grad, object like):
+cdef object unbroadcast_to(object grad, object like, Context node, Py_ssize_t i):
     """unbroadcast to the shape and dtype of the array like (a leaf's data)."""
     if type(grad) is ndarray and same_shape(grad, like):
         dtype = dtype_of(like)
         gdtype = dtype_of(grad)
         if gdtype is dtype or gdtype == dtype:
             return grad
-    return unbroadcast(grad, like.shape, like.dtype)
+    return unbroadcast(grad, like.shape, like.dtype, node, i)
 
 
 cdef object _sum_to_shape(object grad, tuple gshape, tuple shape):
+    # grad summed over the dims that broadcasting added or stretched, or None if shape does not
+    # broadcast to gshape (PyTorch's is_expandable_to).
     cdef Py_ssize_t lead = len(gshape) - len(shape), i
     if lead < 0:
-        if grad.size == 1 or _broadcastable(gshape, shape):
-            return np.broadcast_to(grad, shape).copy()
-        raise RuntimeError(f"backward: gradient of shape {gshape} cannot be summed to input shape {shape}")
+        return None
     axes = list(range(lead))
     for i in range(len(shape)):
         if shape[i] == 1 and gshape[lead + i] != 1:
             axes.append(lead + i)
         elif shape[i] != gshape[lead + i]:
-            raise RuntimeError(
-                f"backward: gradient of shape {gshape} does not match input shape {shape}")
+            return None
     if axes:
         grad = grad.sum(axis=tuple(axes), keepdims=True)
     return grad.reshape(shape)
 
 
-cdef bint _broadcastable(tuple small, tuple big):
-    cdef Py_ssize_t i, lead = len(big) - len(small)
-    for i in range(len(small)):
-        if small[i] != 1 and small[i] != big[lead + i]:
-            return False
-    return True
+cdef object _invalid_gradient(Context node, Py_ssize_t i, str problem):
+    return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - {problem}")
 
 
-cdef inline void accumulate_leaf(TensorBase leaf, object grad, bint create_graph=False) except *:
+# ---- accumulation: leaves under a lock, so that threads running backward into a shared leaf
+# add up (the in-place numpy add releases the GIL, and a read-add-store is never atomic)
+
+cdef PyThread_type_lock _leaf_grad_lock = PyThread_allocate_lock()
+
+
+cdef inline void _lock_leaf_grads():
+    if not PyThread_acquire_lock(_leaf_grad_lock, NOWAIT_LOCK):
+        with nogil:   # the holder may need the GIL to finish its add
+            PyThread_acquire_lock(_leaf_grad_lock, WAIT_LOCK)
+
+
+cdef void accumulate_leaf(TensorBase leaf, object grad, bint create_graph=False) except *:
     # Leaf .grad accumulates across backward calls; a fresh buffer at most once.
-    if create_graph or isinstance(grad, TensorBase):
-        _accumulate_leaf_tensor(leaf, grad)
-    elif leaf._grad is None:
-        leaf._grad = grad
-        leaf._grad_owned = False
-    elif leaf._grad_owned:
-        np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
-    else:
-        leaf._grad = fresh_sum(leaf._grad, grad)
-        leaf._grad_owned = True
+    _lock_leaf_grads()
+    try:
+        if create_graph or isinstance(grad, TensorBase):
+            _accumulate_leaf_tensor(leaf, grad)
+        elif leaf._grad is None:
+            leaf._grad = grad
+            leaf._grad_owned = False
+        elif leaf._grad_owned:
+            np_add(leaf._grad, grad, leaf._grad)   # out= positionally: the faster ufunc call
+        else:
+            leaf._grad = fresh_sum(leaf._grad, grad)
+            leaf._grad_owned = True
+    finally:
+        PyThread_release_lock(_leaf_grad_lock)
 
 
-cdef inline void accumulate_node(Context node, object grad, bint create_graph=False) except *:
-    if node.grad_buffer is None:
-        node.grad_buffer = grad
-        node.grad_owned = False
+cdef inline void accumulate_node(Context record, object grad, bint create_graph=False) except *:
+    if record.grad_buffer is None:
+        record.grad_buffer = grad
+        record.grad_owned = False
     elif create_graph:
-        node.grad_buffer = node.grad_buffer + grad   # recorded: a Tensor sum
-    elif node.grad_owned:
-        np_add(node.grad_buffer, grad, node.grad_buffer)
+        record.grad_buffer = record.grad_buffer + grad   # recorded: a Tensor sum
+    elif record.grad_owned:
+        np_add(record.grad_buffer, grad, record.grad_buffer)
     else:
-        node.grad_buffer = fresh_sum(node.grad_buffer, grad)
-        node.grad_owned = True
+        record.grad_buffer = fresh_sum(record.grad_buffer, grad)
+        record.grad_owned = True
 
 
-cdef inline object _fit(object grad, object shape, object dtype, bint create_graph):
+cdef inline object _fit(object grad, object shape, object dtype, bint create_graph, Context node, Py_ssize_t i):
     # A gradient summed back to its input's shape (undoing broadcasting) and cast to its dtype.
-    return _fit_tensor(grad, shape, dtype) if create_graph else unbroadcast(grad, shape, dtype)
+    return _fit_tensor(grad, shape, dtype) if create_graph else unbroadcast(grad, shape, dtype, node, i)
 
 
 cdef inline object _sum(object a, object b, bint create_graph):
@@ -794,28 +978,45 @@ cdef inline object fresh_sum(object a, object b):
 
 cdef object _released_error(Context node):
     return RuntimeError(
-        f"Trying to backward through the graph a second time: the arrays saved by {node.name} "
+        f"Trying to backward through the graph a second time: the arrays saved by {node.op_name} "
         "were freed after the first backward. Call backward(retain_graph=True) the first time "
         "if you need to backward through the graph again.")
 
 
-cdef void _count_dependencies(list roots, dict stop=None) except *:
+# ---- per-pass bookkeeping: a node's dependencies and gradient buffer (its "record")
+# A pass that starts while no other runs keeps them on the nodes themselves (the fast path).
+# A pass that starts while another runs (backward called from a hook or a Function's backward,
+# or from another thread) keeps them in its own dict, node -> a bare Context used as the record,
+# so it never touches the fields the other pass is using.
+
+cdef inline Context record_of(dict records, Context node):
+    if records is None:
+        return node
+    return <Context>records[node]
+
+
+cdef void _count_dependencies(list roots, dict records, dict stop) except *:
     """First pass: visit every node reachable from the roots once and count its consumers.
 
-    It also empties each node's gradient buffer: a backward that failed part-way may have
-    left gradients there, and they must not leak into this pass.
+    On the nodes, it also empties each gradient buffer: a backward that failed part-way may have
+    left gradients there, and they must not leak into this pass. Nodes in stop (partial
+    derivatives) are counted but not looked past.
     """
     global _backward_pass
     _backward_pass += 1
     cdef unsigned long long mark = _backward_pass
-    cdef Context node, parent
+    cdef Context node, parent, record
     cdef list stack = []
     cdef Py_ssize_t i
     for node in roots:
-        if node.visit_mark != mark:
-            node.visit_mark = mark
-            node.dependencies = 0
-            node.grad_buffer = None
+        if records is None:
+            if node.visit_mark != mark:
+                node.visit_mark = mark
+                node.dependencies = 0
+                node.grad_buffer = None
+                stack.append(node)
+        elif node not in records:
+            records[node] = Context.__new__(Context)
             stack.append(node)
     while stack:
         node = <Context>stack.pop()
@@ -827,12 +1028,20 @@ cdef void _count_dependencies(list roots, dict stop=None) except *:
             edge = edge_of(node, i)
             if type(edge) is Context:
                 parent = <Context>edge
-                if parent.visit_mark != mark:
-                    parent.visit_mark = mark
-                    parent.dependencies = 0
-                    parent.grad_buffer = None
-                    stack.append(parent)
-                parent.dependencies += 1
+                if records is None:
+                    if parent.visit_mark != mark:
+                        parent.visit_mark = mark
+                        parent.dependencies = 0
+                        parent.grad_buffer = None
+                        stack.append(parent)
+                    parent.dependencies += 1
+                else:
+                    record = <Context>records.get(parent)
+                    if record is None:
+                        record = Context.__new__(Context)
+                        records[parent] = record
+                        stack.append(parent)
+                    record.dependencies += 1
 
 
 cdef class _Targets:
@@ -870,10 +1079,13 @@ def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=Fa
     roots is a tensor or a sequence of tensors. With create_graph, the gradients are Tensors and
     the backward pass is itself recorded (so it can be differentiated again). With inputs (a tuple
     of tensors), only those receive gradients: added to their .grad when accumulate, else returned
-    as a list (None for an input no gradient reached), as autograd.grad needs.
+    as a list (None for an input no gradient reached), as autograd.grad needs; with stop_at_inputs
+    the pass does not look past them (partial derivatives).
+    Reentrant and thread-safe: see "per-pass bookkeeping" above and ARCHITECTURE.md.
     """
+    global _passes_running
     cdef TensorBase root
-    cdef Context node
+    cdef Context node, record
     cdef _Targets targets = None if inputs is None else _Targets(tuple(inputs), accumulate, stop_at_inputs)
     if isinstance(roots, TensorBase):
         roots, gradients = (roots,), (gradients,)
@@ -886,38 +1098,56 @@ def run_backward(roots, gradients, bint retain_graph=False, bint create_graph=Fa
                 targets.deliver(targets.position[root], gradient, create_graph)
         else:
             nodes.append(root.grad_fn)
-    if nodes:
-        _count_dependencies(nodes, targets.position if targets is not None and targets.stop else None)
+    if not nodes:
+        return None if targets is None else targets.grads
+    cdef dict records = None if _passes_running == 0 else {}   # read and counted with the GIL held
+    cdef bint grad_mode = grad_enabled()
+    _passes_running += 1
+    # as in PyTorch, hooks and backwards run without recording, unless the pass is to be recorded
+    set_grad_enabled_flag(create_graph)
+    try:
+        _count_dependencies(nodes, records, targets.position if targets is not None and targets.stop else None)
         for root, gradient in zip(roots, gradients):
             if root.grad_fn is not None:
-                accumulate_node(root.grad_fn, gradient, create_graph)
-        ready = [node for node in dict.fromkeys(nodes) if node.dependencies == 0]
-        if create_graph:
-            previous_mode = grad_enabled()
-            set_grad_enabled_flag(True)   # the backward formulas are recorded, as forward ops are
-            try:
-                _backward_from(ready, retain_graph, True, targets)
-            finally:
-                set_grad_enabled_flag(previous_mode)
-        else:
-            _backward_from(ready, retain_graph, False, targets)
+                accumulate_node(record_of(records, root.grad_fn), gradient, create_graph)
+        ready = [node for node in dict.fromkeys(nodes) if record_of(records, node).dependencies == 0]
+        _backward_from(ready, retain_graph, create_graph, targets, records)
+    finally:
+        set_grad_enabled_flag(grad_mode)
+        _passes_running -= 1
     return None if targets is None else targets.grads
 
 
-cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targets targets) except *:
+cdef tuple _gradients_of(Context node, object returned, Py_ssize_t n):
+    # The slow path for a backward that did not return one array for its one input, or a tuple of
+    # one gradient per input: as in PyTorch, extra trailing Nones are dropped, anything else raises.
+    cdef Py_ssize_t count = 1
+    if type(returned) is tuple:
+        count = PyTuple_GET_SIZE(<tuple>returned)
+        if count > n and all(g is None for g in (<tuple>returned)[n:]):
+            return (<tuple>returned)[:n]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {count})")
+
+
+cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targets targets,
+                         dict records) except *:
     # Second pass: run each node once all its consumers have sent their gradient.
-    cdef Context node, parent
+    cdef Context node, parent, record
     cdef TensorBase leaf
-    cdef Py_ssize_t i, n, count
+    cdef Py_ssize_t i, n
     cdef tuple grads
-    cdef object only   # the gradient, when backward returned one array rather than a tuple
+    cdef object only   # the gradient, when a one-input op's backward returned one array rather than a tuple
     cdef dict hooked_leaves = None   # leaf -> its summed gradient, for leaves whose hooks must see the sum
     while ready:
         node = <Context>ready.pop()
-        grad = node.grad_buffer
-        node.grad_buffer = None
+        record = record_of(records, node)
+        grad = record.grad_buffer
+        record.grad_buffer = None
         n = node.n_inputs
         if grad is not None:
+            if node.released:   # freed by a backward() called from a hook or a backward of this pass
+                raise _released_error(node)
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, node.out_shape)
             if node.retained is not None:
@@ -930,21 +1160,19 @@ cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targ
                 _check_versions(node)
             if create_graph:
                 only = _graph_backward(node, grad)
+            elif _detect_anomaly:
+                only = _backward_in_anomaly_mode(node, grad)
             else:
                 only = node.backward(node, grad)
             if node.released:   # a backward() called from its hook or its backward freed it
                 raise _released_error(node)
             grads = None
-            count = 1
             if type(only) is tuple:
                 grads = <tuple>only
-                count = PyTuple_GET_SIZE(grads)
-            if _detect_anomaly:
-                for g in (grads if grads is not None else (only,)):
-                    _check_finite(node.fn, "backward", g)
-            if count < n:
-                raise RuntimeError(
-                    f"{node.name}.backward returned {count} gradients, expected one per forward input ({n})")
+                if PyTuple_GET_SIZE(grads) != n:
+                    grads = _gradients_of(node, grads, n)
+            elif n != 1:
+                grads = _gradients_of(node, only, n)
         else:
             grads = only = None
         for i in range(n):
@@ -952,17 +1180,19 @@ cdef void _backward_from(list ready, bint retain_graph, bint create_graph, _Targ
             g = only if grads is None else <object>PyTuple_GET_ITEM(grads, i)
             if type(edge) is Context:
                 parent = <Context>edge
+                record = record_of(records, parent)
                 if g is not None:
-                    accumulate_node(parent, _fit(g, parent.out_shape, parent.out_dtype, create_graph), create_graph)
-                parent.dependencies -= 1
-                if parent.dependencies == 0:
+                    accumulate_node(record, _fit(g, parent.out_shape, parent.out_dtype, create_graph, node, i),
+                                    create_graph)
+                record.dependencies -= 1
+                if record.dependencies == 0:
                     ready.append(parent)
             elif g is not None and isinstance(edge, TensorBase):
                 leaf = <TensorBase>edge
                 if targets is not None and leaf not in targets.position:
                     continue   # autograd.grad / backward(inputs=): other leaves get nothing
-                g = _fit(g, leaf._data.shape, leaf._data.dtype, create_graph) if create_graph else \
-                    unbroadcast_to(g, leaf._data)
+                g = _fit_tensor(g, leaf._data.shape, leaf._data.dtype) if create_graph else \
+                    unbroadcast_to(g, leaf._data, node, i)
                 if leaf._hooks is None:
                     _deliver_leaf(leaf, g, create_graph, targets)
                 else:
@@ -983,7 +1213,6 @@ cdef inline void _deliver_leaf(TensorBase leaf, object grad, bint create_graph, 
         accumulate_leaf(leaf, grad, create_graph)
     else:
         targets.deliver(targets.position[leaf], grad, create_graph)
-
 
 
 # ==================================================================================================
@@ -1062,7 +1291,7 @@ cdef tuple _saved_for_graph(Context node):
                 item = edge
         elif type(item) is ndarray and (<object>item).dtype.kind in "fc" and not _is_constant_input(node, item):
             raise RuntimeError(
-                f"{node.name}: its backward uses a value computed inside forward (saved array {j}, shape "
+                f"{node.op_name}: its backward uses a value computed inside forward (saved array {j}, shape "
                 f"{item.shape}), so it cannot be differentiated again with create_graph=True")
         items.append(item)
     return tuple(items)
@@ -1085,7 +1314,7 @@ def graph_backward_op():
 
     Tensor.__array__ reads it: turning a Tensor that requires grad into an array there would cut
     the gradient from the graph without a word, so it raises instead."""
-    return None if microtorch_graph_node == NULL else (<Context>microtorch_graph_node).name
+    return None if microtorch_graph_node == NULL else (<Context>microtorch_graph_node).op_name
 
 
 class Alias:
@@ -1120,7 +1349,7 @@ cdef object _saved_input(Context node, Py_ssize_t i):
         for j in range(min(PyTuple_GET_SIZE(node.saved), SAVED_TRACKED)):
             if ((node.saved_sources >> (4 * j)) & 15) == SAVED_INPUT0 + i:
                 return <object>PyTuple_GET_ITEM(node.saved, j)
-    raise RuntimeError(f"{node.name}: its decomposition needs input {i}, which forward did not save "
+    raise RuntimeError(f"{node.op_name}: its decomposition needs input {i}, which forward did not save "
                        "(save every tensor input with ctx.save_for_backward)")
 
 
@@ -1160,7 +1389,7 @@ cdef object _graph_backward(Context node, object grad):
     # Run node's backward on Tensors, recording it.
     if getattr(node.fn, "once_differentiable", False):
         raise RuntimeError(
-            f"{node.name}: its backward is not differentiable, so create_graph=True cannot pass through it")
+            f"{node.op_name}: its backward is not differentiable, so create_graph=True cannot pass through it")
     if hasattr(node.fn, "decomposition"):
         return _decomposed_backward(node, _as_graph_tensor(grad))
     node.graph_saved = _saved_for_graph(node) if node.saved is not None else None
@@ -1180,7 +1409,7 @@ cdef object _graph_backward(Context node, object grad):
 
 cdef object _run_hooks(list hooks, object grad, object shape):
     cdef bint as_tensor = isinstance(grad, TensorBase)   # a create_graph backward: keep the graph
-    for hook in hooks:
+    for hook in tuple(hooks):   # a snapshot: a hook may remove itself (or another) while they run
         replaced = hook(grad if as_tensor else wrap(grad))
         if replaced is not None:
             if as_tensor:

@@ -1,13 +1,32 @@
 """The public autograd API, as torch.autograd: Function (function.py), grad mode (compiled,
-microtorch._grad_mode), detect_anomaly (anomaly_mode.py), gradcheck and gradgradcheck (gradcheck.py),
-backward and grad (backward.py), and the whole-function derivatives of autograd.functional."""
+microtorch._grad_mode; inference_mode in grad_mode.py), detect_anomaly (anomaly_mode.py), gradcheck and
+gradgradcheck (gradcheck.py), backward and grad (backward.py), the whole-function derivatives of
+autograd.functional, and Variable (the legacy alias)."""
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from microtorch.autograd import functional
 from microtorch.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from microtorch import _engine
 from microtorch.autograd.backward import backward, grad
 from microtorch.autograd.function import Function
+from microtorch.autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from microtorch.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward", "grad",
-           "functional", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck",
-           "GradcheckError"]
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "GradcheckError",
+           "inference_mode", "is_inference_mode_enabled", "Variable", "grad", "functional", "gradgradcheck"]
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """The legacy torch.autograd.Variable: today a Tensor. Variable(t) is a new leaf sharing t's storage,
+    requiring grad if asked; Variable(data) of numbers or arrays makes a tensor of them.
+
+    Parameters
+    ----------
+    data : Tensor, ndarray, number or list
+    requires_grad : bool, optional
+    volatile : bool, optional
+        Accepted and ignored, as torch has since 0.4.
+    """
+    from microtorch.creation import tensor
+    result = _engine.detach(data) if isinstance(data, _engine.TensorBase) else tensor(data)
+    return result.requires_grad_(requires_grad)

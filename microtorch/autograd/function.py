@@ -20,6 +20,15 @@ dims, shapes) arrive unchanged, and backward returns None for them.
 `ctx.needs_input_grad[i]` says whether input i needs a gradient at all.
 Gradients are summed back over broadcast dimensions by the engine.
 
+The contract, checked as PyTorch checks it:
+- forward returns one array (a number becomes a 0-d array). None, or a tuple of several
+  outputs, raises TypeError: unlike PyTorch, a microtorch Function has exactly one output.
+- forward must not write into its input arrays (they are read-only while it runs).
+- backward returns one gradient per forward input (one array for a one-input op); extra
+  trailing Nones are allowed. Each gradient's shape must be one the input's shape broadcasts
+  to (it is summed back), and its dtype real (it is cast to the input's dtype).
+- `ctx.saved_tensors` is `()` when forward saved nothing.
+
 backward(create_graph=True) runs the same backward on Tensors, so that it is recorded and can be
 differentiated again: numpy operators and functions in a formula (`grad * x`, `np.exp(x)`,
 `np.where(...)`, `g.sum(axis=...)`) then act on Tensors. A gradient that is itself an op (the
@@ -48,8 +57,36 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        """Run the op on tensors (and plain values) and record it for backward."""
-        return _apply(cls, *args)
+        """Run the op on tensors (and plain values) and record it for backward.
+
+        The input arrays are read-only while forward runs: a forward that writes into an input
+        raises (PyTorch lets it, with ctx.mark_dirty, which microtorch does not have).
+        """
+        frozen = _freeze_input_arrays(args)
+        try:
+            return _apply(cls, *args)
+        except (RuntimeError, ValueError) as error:
+            if frozen and "read-only" in str(error):
+                raise RuntimeError(
+                    f"{cls.__name__}.forward modified one of its input arrays in place; microtorch "
+                    "Functions must not write into their inputs (the gradient would silently be "
+                    "wrong). Compute into a new array instead: y = x + 1 rather than x += 1") from error
+            raise
+        finally:
+            for array in frozen:
+                array.flags.writeable = True
+
+
+def _freeze_input_arrays(args):
+    """Make the writeable arrays of the Tensor arguments read-only; return them, to thaw later."""
+    frozen = []
+    for arg in args:
+        if isinstance(arg, _engine.TensorBase):
+            array = arg._array
+            if array.flags.writeable and not any(array is other for other in frozen):
+                array.flags.writeable = False
+                frozen.append(array)
+    return frozen
 
 
 def run(fn, *args):

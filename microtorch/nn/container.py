@@ -250,7 +250,7 @@ def _as_parameter(value):
 
 def _describe_parameters(parameters):
     """torch's extra_repr of a ParameterList: one indented line per parameter, its dtype and size."""
-    return "\n".join(f"  ({key}): Parameter containing: [microtorch.{value.dtype} of size "
+    return "\n".join(f"  ({key}): Parameter containing: [{value.dtype} of size "
                      f"{'x'.join(str(n) for n in value.shape)}]" for key, value in parameters.items())
 
 

@@ -5,7 +5,9 @@ autograd) and returns it. ``generator=`` takes a ``microtorch.Generator``; the n
 microtorch's own stream, not torch's. The names without the trailing underscore
 (``xavier_uniform``, ``kaiming_normal``, ...) are the original microtorch's and still work.
 """
+import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -122,6 +124,18 @@ def dirac_(tensor, groups=1):
     return _fill(tensor, values)
 
 
+def _no_op_when_empty(init):
+    """A zero-element tensor has no fan to scale by; as in torch, initialising it does nothing."""
+    @functools.wraps(init)
+    def checked(tensor, *args, **kwargs):
+        if tensor._array.size == 0:
+            warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
+            return tensor
+        return init(tensor, *args, **kwargs)
+    return checked
+
+
+@_no_op_when_empty
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -129,6 +143,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_no_op_when_empty
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -139,12 +154,14 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
 
 
+@_no_op_when_empty
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_no_op_when_empty
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)

@@ -5,7 +5,7 @@ One file per family; an op's gradient is in the file of its family:
     arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where, trig and hyperbolic,
                    exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
     linalg         matmul, einsum, nuclear norm, inverse, det, solve
-    reduce         sum, mean, max, var, prod, logsumexp, vector norms, cumsum, cumprod
+    reduce         sum, mean, max, var, std, prod, logsumexp, vector norms, cumsum, cumprod
     shape          reshape, permute, transpose, expand, cat, stack, padding, tile, roll, flip, diagonals
     index          x[index], x[index] = v, gather, scatter, index_select, tril/triu
     copy           clone, cast to another dtype
@@ -43,7 +43,7 @@ from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogit
 from microtorch.ops.normalization import Normalize
 from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
 from microtorch.ops.rnn import GRUSequence, LSTMSequence, RNNSequence
-from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Sum, Var, VectorNorm
+from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Std, Sum, Var, VectorNorm
 from microtorch.ops.shape import (Cat, ConstantPad, DiagEmbed, Diagonal, Expand, Flip, IndexPad, Permute, Reshape, Roll,
                                   Stack, Tile, Transpose)
 from microtorch.ops.sparse import Embedding

@@ -151,14 +151,14 @@ class SiLU(Function):
 
 def _log_softmax(x, dim):
     """log(softmax(x)) along dim, shifted by the maximum so that exp cannot overflow."""
-    shifted = x - x.max(axis=dim, keepdims=True)
+    shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)   # initial: dim may have size 0
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+        shifted = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))   # initial: dim may have size 0
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim

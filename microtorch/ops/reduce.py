@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, max, var, prod, logsumexp and vector norms over all dims, one dim or a tuple of
-dims; the scans cumsum and cumprod."""
+"""Reductions: sum, mean, max, var, std, prod, logsumexp and vector norms over all dims, one dim or a tuple
+of dims; the scans cumsum and cumprod."""
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -28,23 +28,24 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        out = x.mean(axis=dim, keepdims=keepdim)
-        ctx.count = x.size // max(out.size, 1) if x.size else 0
-        return out
+        total = x.sum(axis=dim, keepdims=keepdim)
+        ctx.count = x.size // max(total.size, 1) if x.size else 0
+        return total / ctx.count if ctx.count else total * np.nan   # the mean of nothing is nan, as in torch
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_reduced(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim), None, None
+        # With count 0 the input is empty, and so is its gradient: any divisor will do.
+        return _expand_reduced(grad / max(ctx.count, 1), ctx.shape, ctx.dim, ctx.keepdim), None, None
 
 
 class Max(Function):
     """max over one dim sends the gradient to the first maximum (torch.max(x, dim));
-    over all dims or a tuple of dims it is shared evenly between ties (torch.amax)."""
+    over all dims or a tuple of dims it is shared evenly between ties (torch.amax). A nan maximum
+    is its nans', as in torch."""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"max: cannot reduce an empty tensor of shape {x.shape}")
+        # (an empty x reduced over a dim of size 0 was refused by _check_reducible)
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         if isinstance(dim, int):
             index = np.expand_dims(np.argmax(x, axis=dim), dim)
@@ -52,7 +53,7 @@ class Max(Function):
             out = x[ctx.where]
             return out if keepdim else np.squeeze(out, dim)
         out = x.max(axis=dim, keepdims=True)
-        ctx.ties = x == out   # the gradient is shared between ties
+        ctx.ties = (x == out) | (np.isnan(x) & np.isnan(out))   # the gradient is shared between ties
         return out if keepdim else np.squeeze(out, axis=dim)
 
     @staticmethod
@@ -64,28 +65,58 @@ class Max(Function):
         return ties * (g / ties.sum(axis=ctx.dim, keepdims=True)), None, None
 
 
+def _centered(x, dim, count, flat):
+    """x minus its mean over dim; exactly 0 where the values are all equal (flat), as torch's Welford gives."""
+    centered = x - np.sum(x, axis=dim, keepdims=True) / max(count, 1)   # with count 0 there is nothing to center
+    return centered if flat is None else np.where(flat, 0.0, centered)
+
+
 class Var(Function):
     """Variance over dim with Bessel's correction (correction=1 divides by n - 1)."""
 
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
-        mean = x.mean(axis=dim, keepdims=True)
-        centered = x - mean
-        count = x.size // max(mean.size, 1)
+        count = x.size // max(x.sum(axis=dim, keepdims=True).size, 1)
+        # where the values are equal their spread is exactly 0 (a constant mask, also to a create_graph backward)
+        ctx.flat = x.max(axis=dim, keepdims=True) == x.min(axis=dim, keepdims=True) if x.size else None
+        centered = _centered(x, dim, count, ctx.flat)
         ctx.save_for_backward(x)
-        ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, max(count - correction, 0)
+        ctx.dim, ctx.keepdim, ctx.count, ctx.divisor = dim, keepdim, count, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(axis=dim, keepdims=keepdim) / ctx.divisor
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        centered = x - np.mean(x, axis=ctx.dim, keepdims=True)
+        centered = _centered(x, ctx.dim, ctx.count, ctx.flat)
         if ctx.dim is not None and not ctx.keepdim:
             grad = np.expand_dims(grad, ctx.dim)
         scale = 2 / ctx.divisor if ctx.divisor else float("inf")  # no degrees of freedom: nan, as in torch
         with np.errstate(invalid="ignore"):
             return grad * scale * centered, None, None, None
+
+
+class Std(Var):
+    """sqrt(var). Where it is 0 the gradient is 0, as in torch (sqrt's infinite slope would make
+    0 * inf = nan)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        ctx.std = np.sqrt(Var.forward(ctx, x, dim, correction, keepdim))
+        return ctx.std
+
+    @staticmethod
+    def decomposition(x, dim, correction, keepdim):
+        """The same function from recorded ops, differentiated by a create_graph backward."""
+        count = np.size(x) // max(np.size(np.sum(x.detach(), axis=dim, keepdims=True)), 1)
+        centered = _centered(x, dim, count, None)
+        return np.sqrt(np.sum(centered * centered, axis=dim, keepdims=keepdim) / max(count - correction, 0))
+
+    @staticmethod
+    def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = np.where(ctx.std == 0, 0.0, grad / (2 * ctx.std))
+        return Var.backward(ctx, grad_var)
 
 
 class Prod(Function):
