@@ -12,18 +12,84 @@ def tensor(data, requires_grad=False, dtype=None) -> "Tensor":
 
 
 def zeros(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
+    """Return a tensor of zeros.
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The size, as separate ints or one tuple: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+    dtype : numpy dtype, default float32
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+
+    Notes
+    -----
+    PyTorch's ``device``, ``out`` and ``layout`` arguments are not accepted.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> torch.zeros(2, 3).shape
+    (2, 3)
+    """
     return _make(np.zeros(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
+    """Return a tensor of ones.
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The size, as separate ints or one tuple: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+    dtype : numpy dtype, default float32
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+    """
     return _make(np.ones(_shape_args(shape), dtype=_as_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False) -> "Tensor":
+    """Return zeros with the shape (and, by default, the dtype) of ``t``.
+
+    Parameters
+    ----------
+    t : Tensor
+    dtype : numpy dtype, optional
+        Defaults to ``t.dtype``.
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+    """
     return _make(np.zeros(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False) -> "Tensor":
+    """Return ones with the shape (and, by default, the dtype) of ``t``.
+
+    Parameters
+    ----------
+    t : Tensor
+    dtype : numpy dtype, optional
+        Defaults to ``t.dtype``.
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+    """
     return _make(np.ones(t.shape, dtype=_as_dtype(dtype or t.dtype)), requires_grad)
 
 
@@ -42,16 +108,76 @@ def uniform(*shape, low=0.0, high=1.0, dtype=np.float32, requires_grad=False) ->
 
 
 def rand(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
+    """Return samples from the uniform distribution on [0, 1).
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The size, as separate ints or one tuple: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+    dtype : numpy dtype, default float32
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+
+    Notes
+    -----
+    Drawn from microtorch's generator (seeded by ``microtorch.manual_seed``): the same seed gives different numbers than PyTorch's.
+    """
     return uniform(*shape, dtype=dtype, requires_grad=requires_grad)
 
 
 def randn(*shape, dtype=np.float32, requires_grad=False) -> "Tensor":
+    """Return samples from the standard normal distribution.
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The size, as separate ints or one tuple: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+    dtype : numpy dtype, default float32
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+
+    Notes
+    -----
+    Drawn from microtorch's generator (seeded by ``microtorch.manual_seed``): the same seed gives different numbers than PyTorch's.
+    """
     from microtorch.random import generator
     array = generator().standard_normal(_shape_args(shape)).astype(_as_dtype(dtype))
     return _make(array, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> "Tensor":
+    """Return ``start, start + step, ...`` up to (not including) ``end``.
+
+    Parameters
+    ----------
+    start : number
+        The end, when ``end`` is omitted (then the start is 0).
+    end : number, optional
+    step : number, default 1
+    dtype : numpy dtype, optional
+        int64 for integer arguments, float32 otherwise.
+    requires_grad : bool, default False
+        Record operations on the result for autograd.
+
+    Returns
+    -------
+    Tensor
+        1-D.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> torch.arange(3).tolist()
+    [0, 1, 2]
+    """
     if end is None:
         start, end = 0, start
     array = np.arange(start, end, step)

@@ -80,6 +80,11 @@ class Tensor(_engine.TensorBase):
     # ------------------------------------------------------------ basics
     @property
     def grad(self):
+        """The gradient accumulated by backward, a Tensor, or None.
+
+        Only leaves that require grad (and tensors that called ``retain_grad()``) keep one.
+        Assign a Tensor, an array or None to replace it.
+        """
         g = _engine.own_grad(self)
         return None if g is None else _make(g)
 
@@ -101,9 +106,21 @@ class Tensor(_engine.TensorBase):
         return self.shape if dim is None else self.shape[_normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
+        """Return the number of dimensions (``ndim``).
+
+        Returns
+        -------
+        int
+        """
         return self.ndim
 
     def numel(self):
+        """Return the number of elements.
+
+        Returns
+        -------
+        int
+        """
         return self._array.size
 
     def __len__(self):
@@ -147,9 +164,31 @@ class Tensor(_engine.TensorBase):
         return self._array
 
     def tolist(self):
+        """Return the values as (nested) Python lists, or a number for a 0-d tensor.
+
+        Returns
+        -------
+        list or number
+
+        Examples
+        --------
+        >>> import microtorch as torch
+        >>> torch.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return self._array.tolist()
 
     def item(self):
+        """Return the value of a one-element tensor as a Python number.
+
+        Returns
+        -------
+        int, float or bool
+
+        Notes
+        -----
+        Raises RuntimeError for tensors with more than one element, as in PyTorch.
+        """
         if self._array.size != 1:
             raise RuntimeError(f"item(): a Tensor with {self._array.size} elements cannot be "
                                "converted to a Python scalar")
@@ -160,22 +199,70 @@ class Tensor(_engine.TensorBase):
         return _engine.detach(self)
 
     def clone(self) -> "Tensor":
+        """Return a copy with its own data; the gradient flows back to self.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops._Clone, self)
 
     def to(self, dtype) -> "Tensor":
+        """Return the tensor converted to ``dtype`` (self itself when it already has it).
+
+        Parameters
+        ----------
+        dtype : numpy dtype or microtorch dtype (``microtorch.float64``, ...)
+
+        Returns
+        -------
+        Tensor
+
+        Notes
+        -----
+        Only dtypes: microtorch runs on the CPU, so ``to('cuda')`` and devices are not accepted.
+        """
         dtype = _as_dtype(dtype)
         return self if dtype == self.dtype else _apply(ops._Cast, self, dtype)
 
     def float(self) -> "Tensor":
+        """Return the tensor as float32: ``self.to(microtorch.float32)``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.to(np.float32)
 
     def double(self) -> "Tensor":
+        """Return the tensor as float64: ``self.to(microtorch.float64)``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.to(np.float64)
 
     def long(self) -> "Tensor":
+        """Return the tensor as int64: ``self.to(microtorch.int64)``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.to(np.int64)
 
     def requires_grad_(self, requires_grad=True) -> "Tensor":
+        """Set ``requires_grad`` in place and return self.
+
+        Parameters
+        ----------
+        requires_grad : bool, default True
+
+        Returns
+        -------
+        Tensor
+        """
         self.requires_grad = requires_grad
         return self
 
@@ -238,6 +325,16 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Neg, self)
 
     def matmul(self, other) -> "Tensor":
+        """Return the matrix product ``self @ other``, with numpy's (and torch's) batching rules.
+
+        Parameters
+        ----------
+        other : Tensor
+
+        Returns
+        -------
+        Tensor
+        """
         return self @ other
 
     # ------------------------------------------------------------ elementwise
@@ -250,10 +347,42 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """Return the sum of the elements, over all dims or along ``dim``.
+
+        Parameters
+        ----------
+        dim : int or tuple of int, optional
+            The dims to reduce; all of them when omitted (``axis`` is accepted too).
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+
+        Examples
+        --------
+        >>> import microtorch as torch
+        >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(1).tolist()
+        [3.0, 7.0]
+        """
         dim, keepdim = _reduction_args(self, "sum", dim, keepdim, axis, keepdims)
         return _apply(ops.Sum, self, dim, keepdim)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """Return the mean of the elements, over all dims or along ``dim``.
+
+        Parameters
+        ----------
+        dim : int or tuple of int, optional
+            The dims to reduce; all of them when omitted (``axis`` is accepted too).
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+        """
         dim, keepdim = _reduction_args(self, "mean", dim, keepdim, axis, keepdims)
         return _apply(ops.Mean, self, dim, keepdim)
 
@@ -263,6 +392,19 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """Return the index of the largest value (of the flattened tensor, or along ``dim``).
+
+        Parameters
+        ----------
+        dim : int, optional
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+            int64; not differentiable.
+        """
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
@@ -270,11 +412,37 @@ class Tensor(_engine.TensorBase):
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
+        """Return softmax along ``dim``: positive values that sum to 1 there.
+
+        Parameters
+        ----------
+        dim : int, default -1
+
+        Returns
+        -------
+        Tensor
+        """
         dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> "Tensor":
+        """Return the same values in a new shape (one dim may be -1).
+
+        Parameters
+        ----------
+        *shape : int or tuple of int
+
+        Returns
+        -------
+        Tensor
+
+        Examples
+        --------
+        >>> import microtorch as torch
+        >>> torch.arange(6).reshape(2, 3).shape
+        (2, 3)
+        """
         shape = _shape_args(shape)
         _check_reshape(self.shape, shape)
         return _apply(ops.Reshape, self, shape)
@@ -293,6 +461,17 @@ class Tensor(_engine.TensorBase):
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def transpose(self, dim0=None, dim1=None) -> "Tensor":
+        """Return the tensor with dims ``dim0`` and ``dim1`` swapped (``.T`` when both are omitted).
+
+        Parameters
+        ----------
+        dim0 : int, optional
+        dim1 : int, optional
+
+        Returns
+        -------
+        Tensor
+        """
         if dim0 is None and dim1 is None:
             return self.T
         dim0 = _normalize_dim(dim0, self.ndim, "transpose")
@@ -300,6 +479,17 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Transpose, self, dim0, dim1)
 
     def permute(self, *dims) -> "Tensor":
+        """Return the tensor with its dims reordered.
+
+        Parameters
+        ----------
+        *dims : int or tuple of int
+            A permutation of the dims.
+
+        Returns
+        -------
+        Tensor
+        """
         dims = _shape_args(dims)
         if sorted(_normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
@@ -311,6 +501,12 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Permute, self, tuple(range(self.ndim - 1, -1, -1)))
 
     def t(self) -> "Tensor":
+        """Return the transpose of a tensor with at most 2 dims.
+
+        Returns
+        -------
+        Tensor
+        """
         if self.ndim > 2:
             raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but got {self.ndim}")
         return self.T
@@ -402,15 +598,79 @@ class Tensor(_engine.TensorBase):
         return self
 
     def add_(self, other) -> "Tensor":
+        """Add ``other`` to self in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("add_", lambda data: np.add(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
     def sub_(self, other) -> "Tensor":
+        """Subtract ``other`` from self in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("sub_", lambda data: np.subtract(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
     def mul_(self, other) -> "Tensor":
+        """Multiply self by ``other`` in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("mul_", lambda data: np.multiply(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
     def div_(self, other) -> "Tensor":
+        """Divide self by ``other`` in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
 
     def __iadd__(self, other) -> "Tensor":
@@ -426,19 +686,72 @@ class Tensor(_engine.TensorBase):
         return self._augmented("div_", Tensor.div_, Tensor.__truediv__, other)
 
     def copy_(self, source) -> "Tensor":
+        """Copy ``source``'s values into self in place (broadcast, cast to self's dtype).
+
+        Parameters
+        ----------
+        source : Tensor, array or number
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"), source)
 
     def fill_(self, value) -> "Tensor":
+        """Fill self with ``value`` in place.
+
+        Parameters
+        ----------
+        value : number
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("fill_", lambda data: data.fill(value), value)
 
     def zero_(self) -> "Tensor":
+        """Fill self with zeros in place.
+
+        Returns
+        -------
+        Tensor
+            self.
+
+        Notes
+        -----
+        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+        """
         return self._in_place("zero_", lambda data: data.fill(0), 0)
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":
+        """Return the elementwise square root.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Sqrt, self)
 
     def abs(self) -> "Tensor":
+        """Return the elementwise absolute value.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Abs, self)
 
     __abs__ = abs
@@ -461,6 +774,17 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Maximum, self, other)
 
     def minimum(self, other) -> "Tensor":
+        """Return the elementwise minimum with ``other``; ties share the gradient equally, as in PyTorch.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+        """
         other = _operand(other, "minimum")
         _check_broadcast("minimum", self, other)
         return _apply(ops.Minimum, self, other)
@@ -484,9 +808,29 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Where, mask, fill, self)
 
     def tril(self, diagonal=0) -> "Tensor":
+        """Return the lower triangle of the last two dims, zeros above ``diagonal``.
+
+        Parameters
+        ----------
+        diagonal : int, default 0
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
 
     def triu(self, diagonal=0) -> "Tensor":
+        """Return the upper triangle of the last two dims, zeros below ``diagonal``.
+
+        Parameters
+        ----------
+        diagonal : int, default 0
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -497,6 +841,19 @@ class Tensor(_engine.TensorBase):
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
+        """Return the index of the smallest value (of the flattened tensor, or along ``dim``).
+
+        Parameters
+        ----------
+        dim : int, optional
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+            int64; not differentiable.
+        """
         dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmin: dim must be an int or None")
@@ -516,6 +873,23 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Var, self, dim, correction, bool(keepdim))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
+        """Return the standard deviation, over all dims or along ``dim``.
+
+        Parameters
+        ----------
+        dim : int or tuple of int, optional
+            The dims to reduce; all of them when omitted (``axis`` is accepted too).
+        unbiased : bool, optional
+            Divide by N - 1 (the default) or by N.
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+        correction : int, optional
+            Divide by N - correction; overrides ``unbiased``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def squeeze(self, dim=None) -> "Tensor":
@@ -549,6 +923,16 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Expand, self, shape)
 
     def expand_as(self, other) -> "Tensor":
+        """Return the tensor broadcast to ``other``'s shape: ``self.expand(other.shape)``.
+
+        Parameters
+        ----------
+        other : Tensor
+
+        Returns
+        -------
+        Tensor
+        """
         return self.expand(other.shape)
 
     def gather(self, dim, index) -> "Tensor":
@@ -587,21 +971,93 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, other._array if isinstance(other, Tensor) else other))
 
     def __lt__(self, other):
+        """Return ``self < other`` elementwise, as a bool tensor (``lt``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.less, "lt")
 
     def __le__(self, other):
+        """Return ``self <= other`` elementwise, as a bool tensor (``le``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.less_equal, "le")
 
     def __gt__(self, other):
+        """Return ``self > other`` elementwise, as a bool tensor (``gt``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.greater, "gt")
 
     def __ge__(self, other):
+        """Return ``self >= other`` elementwise, as a bool tensor (``ge``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.greater_equal, "ge")
 
     def __eq__(self, other):
+        """Return ``self == other`` elementwise, as a bool tensor (``eq``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.equal, "eq")
 
     def __ne__(self, other):
+        """Return ``self != other`` elementwise, as a bool tensor (``ne``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.not_equal, "ne")
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__

@@ -13,12 +13,34 @@ class ModuleList(Module):
             self.append(module)
 
     def append(self, module):
+        """Add a module at the end.
+
+        Parameters
+        ----------
+        module : Module
+
+        Returns
+        -------
+        ModuleList
+            self.
+        """
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
         setattr(self, str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Add each module of an iterable at the end.
+
+        Parameters
+        ----------
+        modules : iterable of Module
+
+        Returns
+        -------
+        ModuleList
+            self.
+        """
         for module in modules:
             self.append(module)
         return self
@@ -45,6 +67,17 @@ class Sequential(ModuleList):
         super().__init__(modules)
 
     def forward(self, x):
+        """Apply each module in turn, feeding each one's output to the next.
+
+        Parameters
+        ----------
+        x : Tensor
+
+        Returns
+        -------
+        Tensor
+            The last module's output.
+        """
         for module in self:
             x = module(x)
         return x
@@ -96,20 +129,54 @@ class ModuleDict(Module):
         return iter(self.keys())
 
     def keys(self):
+        """Return the names, in insertion order.
+
+        Returns
+        -------
+        list of str
+        """
         return [name for name, _ in self.named_children()]
 
     def values(self):
+        """Return the modules, in insertion order.
+
+        Returns
+        -------
+        list of Module
+        """
         return self.children()
 
     def items(self):
+        """Return ``(name, module)`` pairs, in insertion order.
+
+        Returns
+        -------
+        list of tuple of (str, Module)
+        """
         return list(self.named_children())
 
     def pop(self, key):
+        """Remove the module named ``key`` and return it.
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        Module
+
+        Raises
+        ------
+        KeyError
+            If there is no such module.
+        """
         module = self[key]
         del self[key]
         return module
 
     def clear(self):
+        """Remove every module."""
         for key in self.keys():
             del self[key]
 

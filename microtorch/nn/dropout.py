@@ -6,7 +6,21 @@ __all__ = ["Dropout"]
 
 
 class Dropout(Module):
-    """Dropout in training mode, the identity in eval mode."""
+    """Zero each element with probability ``p`` in training mode and scale the rest by ``1/(1-p)``; the identity in eval mode.
+
+    Parameters
+    ----------
+    p : float, default 0.5
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+
+    Notes
+    -----
+    The mask comes from microtorch's global generator (``microtorch.manual_seed``), so the
+    same seed gives different masks than in PyTorch.
+    """
 
     def __init__(self, p=0.5):
         super().__init__()

@@ -5,7 +5,17 @@ __all__ = ["Flatten"]
 
 
 class Flatten(Module):
-    """Merge dims start_dim..end_dim (all but the batch dim by default)."""
+    """Merge dims ``start_dim`` to ``end_dim`` into one (all but the batch dim by default).
+
+    Parameters
+    ----------
+    start_dim : int, default 1
+    end_dim : int, default -1
+
+    Shape
+    -----
+    Input: ``(N, *dims)``. Output: ``(N, prod(dims))`` with the defaults.
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

@@ -19,6 +19,19 @@ def _fans(tensor):
 
 
 def calculate_gain(nonlinearity, param=None):
+    """Return the recommended gain for a nonlinearity, as PyTorch's table.
+
+    Parameters
+    ----------
+    nonlinearity : str
+        'linear', 'sigmoid', 'conv1d', 'conv2d', 'tanh', 'relu' or 'leaky_relu'.
+    param : float, optional
+        The negative slope of 'leaky_relu' (default 0.01).
+
+    Returns
+    -------
+    float
+    """
     if nonlinearity in ("linear", "sigmoid", "conv1d", "conv2d"):
         return 1.0
     if nonlinearity == "tanh":
@@ -37,19 +50,71 @@ def _fill(tensor, values):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
+    """Fill a tensor in place with samples from U(a, b).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        Filled in place.
+    a : float, default 0.0
+    b : float, default 1.0
+
+    Returns
+    -------
+    Tensor
+        The same tensor.
+    """
     return _fill(tensor, generator().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
+    """Fill a tensor in place with samples from N(mean, std**2).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        Filled in place.
+    mean : float, default 0.0
+    std : float, default 1.0
+
+    Returns
+    -------
+    Tensor
+        The same tensor.
+    """
     return _fill(tensor, generator().normal(mean, std, tensor.shape))
 
 
 def zeros_(tensor):
+    """Fill a tensor with zeros in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        Filled in place.
+
+    Returns
+    -------
+    Tensor
+        The same tensor.
+    """
     tensor._array[...] = 0
     return tensor
 
 
 def ones_(tensor):
+    """Fill a tensor with ones in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        Filled in place.
+
+    Returns
+    -------
+    Tensor
+        The same tensor.
+    """
     tensor._array[...] = 1
     return tensor
 

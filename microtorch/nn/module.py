@@ -24,6 +24,20 @@ class Module:
         self.training = True
 
     def forward(self, *args, **kwargs):
+        """The computation of the module; subclasses override it.
+
+        Call the module (``module(x)``), not ``forward`` directly, so that forward hooks run.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            The inputs, as the subclass defines them.
+
+        Returns
+        -------
+        Tensor or object
+            The output.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -49,14 +63,42 @@ class Module:
                 yield name, value
 
     def named_children(self):
+        """Iterate over the direct submodules as ``(name, module)`` pairs, in assignment order.
+
+        Yields
+        ------
+        tuple of (str, Module)
+        """
         for name, value in self._members():
             if isinstance(value, Module):
                 yield name, value
 
     def children(self):
+        """Return the direct submodules, in assignment order.
+
+        Returns
+        -------
+        list of Module
+
+        Notes
+        -----
+        PyTorch returns an iterator; microtorch returns a list (iterating over it works the same).
+        """
         return [module for _, module in self.named_children()]
 
     def named_modules(self, prefix=""):
+        """Iterate over this module and every submodule below it as ``(name, module)`` pairs.
+
+        Parameters
+        ----------
+        prefix : str, default ''
+            Prepended to every name; the module itself is named ``prefix``.
+
+        Yields
+        ------
+        tuple of (str, Module)
+            Depth first, parents before their children; a module reached twice is yielded once.
+        """
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -69,6 +111,16 @@ class Module:
                           for child_name, child in module.named_children()]
 
     def modules(self):
+        """Return this module and every submodule below it, each once.
+
+        Returns
+        -------
+        list of Module
+
+        Notes
+        -----
+        PyTorch returns an iterator; microtorch returns a list.
+        """
         return [module for _, module in self.named_modules()]
 
     def named_parameters(self, prefix=""):
@@ -92,6 +144,18 @@ class Module:
         object.__setattr__(self, name, tensor)
 
     def named_buffers(self, prefix=""):
+        """Iterate over the registered buffers of this module and its submodules as ``(name, tensor)`` pairs.
+
+        Parameters
+        ----------
+        prefix : str, default ''
+            Prepended to every name.
+
+        Yields
+        ------
+        tuple of (str, Tensor)
+            Buffers set to None are skipped.
+        """
         for module_name, module in self.named_modules(prefix):
             for name in module.__dict__.get("_buffers", ()):
                 buffer = getattr(module, name)
@@ -99,6 +163,16 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), buffer
 
     def buffers(self):
+        """Return the registered buffers (running statistics, say) of this module and its submodules.
+
+        Returns
+        -------
+        list of Tensor
+
+        Notes
+        -----
+        PyTorch returns an iterator; microtorch returns a list.
+        """
         return [b for _, b in self.named_buffers()]
 
     def num_parameters(self):
@@ -119,14 +193,41 @@ class Module:
 
     # ------------------------------------------------------------ modes and grads
     def train(self, mode=True):
+        """Set training mode (``mode=True``) or evaluation mode on this module and every submodule.
+
+        Dropout and batch norm behave differently in the two modes.
+
+        Parameters
+        ----------
+        mode : bool, default True
+
+        Returns
+        -------
+        Module
+            self, so that ``model.train()`` can be chained.
+        """
         for module in self.modules():
             module.training = mode
         return self
 
     def eval(self):
+        """Set evaluation mode: the same as ``train(False)``.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset the gradient of every parameter.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set ``.grad`` to None (the default, as in PyTorch), or fill existing gradients with zeros.
+        """
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -174,6 +275,12 @@ class Module:
 
     # ------------------------------------------------------------ repr
     def extra_repr(self):
+        """Return the text shown inside the module's ``repr``, such as ``in_features=3, out_features=2``.
+
+        Returns
+        -------
+        str
+        """
         return ""
 
     def __repr__(self):

@@ -10,7 +10,21 @@ __all__ = ["Embedding"]
 
 
 class Embedding(Module):
-    """A lookup table of num_embeddings vectors, initialised N(0, 1); padding_idx's row starts at zero."""
+    """A lookup table of ``num_embeddings`` learnable vectors of size ``embedding_dim``.
+
+    Parameters
+    ----------
+    num_embeddings : int
+    embedding_dim : int
+    padding_idx : int, optional
+        This row starts at zero and gets no gradient.
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Shape
+    -----
+    Input: integer indices of any shape ``(*)``. Output: ``(*, embedding_dim)``.
+    """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float32):
         super().__init__()

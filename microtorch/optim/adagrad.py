@@ -7,7 +7,19 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
-    """Scale each coordinate's step by the root of its summed squared gradients."""
+    """Scale each coordinate's step by the root of its summed squared gradients.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    lr : float, default 1e-2
+    lr_decay : float, default 0.0
+    weight_decay : float, default 0.0
+    initial_accumulator_value : float, default 0.0
+    eps : float, default 1e-10
+    """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
         if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
@@ -17,6 +29,10 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
     def step(self):
+        """Update every parameter that has a gradient, once.
+
+        Parameters with ``.grad`` None are skipped. Unlike PyTorch, ``step`` takes no ``closure``.
+        """
         for group in self.param_groups:
             for p, data, grad in _grads(group):
                 state = self._state(p)

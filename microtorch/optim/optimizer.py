@@ -12,7 +12,20 @@ __all__ = ["Optimizer"]
 
 
 class Optimizer:
-    """Holds param_groups (lists of parameters with their settings) and per-parameter state."""
+    """Base class of optimizers: holds ``param_groups`` and per-parameter ``state``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    defaults : dict
+        Settings for groups that do not set them (``lr``, ``momentum``, ...).
+
+    Notes
+    -----
+    A subclass passes its defaults to ``__init__`` and defines :meth:`step`.
+    """
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -34,6 +47,18 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        """Add a group of parameters with its own settings (missing ones come from ``defaults``).
+
+        Parameters
+        ----------
+        group : dict
+            ``{'params': [...], 'lr': ...}``.
+
+        Raises
+        ------
+        ValueError
+            If a parameter is already in a group or does not require grad.
+        """
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
@@ -61,6 +86,7 @@ class Optimizer:
                     p._grad_array = np.zeros_like(p._array)
 
     def step(self):
+        """Update every parameter from its gradient, once; subclasses define it."""
         raise NotImplementedError
 
     def _state(self, p):
@@ -86,6 +112,13 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restore state and settings saved by :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state_dict : dict
+            From :meth:`state_dict` of an optimizer with the same parameter groups.
+        """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):

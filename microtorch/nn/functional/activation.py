@@ -7,18 +7,64 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_r
 
 
 def relu(x):
+    """Return ``max(x, 0)`` elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+
+    Returns
+    -------
+    Tensor
+
+    Notes
+    -----
+    PyTorch's ``inplace`` argument is not accepted.
+    """
     return _input("relu", x).relu()
 
 
 def sigmoid(x):
+    """Return the logistic sigmoid elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("sigmoid", x).sigmoid()
 
 
 def tanh(x):
+    """Return the hyperbolic tangent elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("tanh", x).tanh()
 
 
 def softmax(x, dim=-1):
+    """Apply softmax along ``dim``: positive values that sum to 1 there.
+
+    Parameters
+    ----------
+    x : Tensor
+    dim : int, default -1
+        PyTorch requires ``dim``; microtorch defaults to the last.
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("softmax", x).softmax(dim)
 
 
@@ -35,10 +81,32 @@ def gelu(input, approximate="none"):
 
 
 def leaky_relu(input, negative_slope=0.01):
+    """Return ``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Parameters
+    ----------
+    input : Tensor
+    negative_slope : float, default 0.01
+
+    Returns
+    -------
+    Tensor
+    """
     return _apply(ops.LeakyReLU, input, negative_slope)
 
 
 def elu(input, alpha=1.0):
+    """Return ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    Parameters
+    ----------
+    input : Tensor
+    alpha : float, default 1.0
+
+    Returns
+    -------
+    Tensor
+    """
     return _apply(ops.ELU, input, alpha)
 
 
