@@ -101,7 +101,7 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> "Tensor":
 
 
 def uniform(*shape, low=0.0, high=1.0, dtype=np.float32, requires_grad=False) -> "Tensor":
-    """Uniform samples in [low, high) (the original's signature: uniform(*shape, low, high))."""
+    """Uniform samples in [low, high) (the original's signature: ``uniform(*shape, low, high)``)."""
     from microtorch.random import generator
     array = generator().uniform(low, high, _shape_args(shape)).astype(_as_dtype(dtype))
     return _make(array, requires_grad)

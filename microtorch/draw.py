@@ -141,6 +141,12 @@ class Graph(tuple):
     def _repr_svg_(self):
         return self.to_svg()
 
+    def _repr_html_(self):
+        # For HTML front ends (sphinx-gallery, nbconvert): the same drawing, inline.
+        # max-width: none, so a page's `svg {max-width: 100%}` scrolls a wide graph instead of shrinking it.
+        svg = _inline_svg(self.to_svg()).replace("<svg", '<svg style="max-width: none"', 1)
+        return f'<div class="microtorch-graph" style="overflow: auto">{svg}</div>'
+
 
 def graph_of(root, show_grad=False, params=None, show_value=False):
     """Walk the graph that produced root (a Tensor or a Var) back to its leaves.
@@ -278,7 +284,7 @@ def _var_graph(root, show_grad, params):
 
 # ---------------------------------------------------------------- labels
 
-_ARG_NAMES = {}  # Function class -> names of forward's parameters after ctx, up to any *args
+_ARG_NAMES: dict[type, tuple[str, ...]] = {}  # Function class -> names of forward's parameters after ctx, up to any *args
 
 
 def _arg_names(fn):

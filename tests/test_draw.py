@@ -349,6 +349,8 @@ def test_graph_objects_show_inline_in_jupyter(layout, monkeypatch):
     assert graph.nodes is nodes and graph.edges is edges
     svg_nodes, svg_edges = svg_parts(ET.ElementTree(ET.fromstring(graph._repr_svg_())))
     assert set(svg_nodes) == set(nodes) and sorted(svg_edges) == sorted(edges)
+    html_svg = graph._repr_html_()  # the same drawing for HTML front ends, with nothing to fetch
+    assert "http" not in html_svg and len(re.findall(r'<g [^>]*class="node', html_svg)) == len(nodes)
     assert microtorch.draw is draw
 
 

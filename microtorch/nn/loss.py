@@ -33,8 +33,8 @@ class CrossEntropyLoss(_Loss):
         A weight for each class, shape ``(C,)``.
     ignore_index : int, default -100
         Targets equal to it contribute nothing (class-index targets only).
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
     label_smoothing : float, default 0.0
         Mixes the target with the uniform distribution by this amount.
 
@@ -68,8 +68,8 @@ class NLLLoss(_Loss):
         A weight for each class, shape ``(C,)``.
     ignore_index : int, default -100
         Targets equal to it contribute nothing.
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
 
     Shape
     -----
@@ -89,8 +89,8 @@ class MSELoss(_Loss):
 
     Parameters
     ----------
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
 
     Shape
     -----
@@ -105,8 +105,8 @@ class L1Loss(_Loss):
 
     Parameters
     ----------
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
 
     Shape
     -----
@@ -123,8 +123,8 @@ class BCELoss(_Loss):
     ----------
     weight : Tensor, optional
         Rescales each element's loss; broadcast against the input.
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
 
     Shape
     -----
@@ -149,8 +149,8 @@ class BCEWithLogitsLoss(_Loss):
     ----------
     weight : Tensor, optional
         Rescales each element's loss.
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
     pos_weight : Tensor, optional
         A weight on the positive examples of each class.
 
@@ -171,8 +171,8 @@ class HuberLoss(_Loss):
 
     Parameters
     ----------
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
     delta : float, default 1.0
 
     Shape
@@ -192,8 +192,8 @@ class SmoothL1Loss(_Loss):
 
     Parameters
     ----------
-        reduction : {'mean', 'sum', 'none'}, default 'mean'
-            How the per-element losses are combined.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
     beta : float, default 1.0
 
     Shape
