@@ -45,11 +45,15 @@ import os
 import re
 import shutil
 import subprocess
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
 from microtorch import _engine
 from microtorch._scalar import Var
+
+if TYPE_CHECKING:  # only for annotations: tensor.py imports nothing from here, and this must not import it
+    from microtorch.tensor import Tensor
 
 __all__ = ["Graph", "draw", "to_dot", "to_svg", "to_mermaid", "draw_to_html", "graph_of"]
 
@@ -109,7 +113,7 @@ class Graph(tuple):
     nodes = property(lambda self: self[0], doc="Node name -> (kind, label lines).")
     edges = property(lambda self: self[1], doc="(input, consumer) node names.")
 
-    def to_dot(self):
+    def to_dot(self) -> str:
         """Return the Graphviz DOT text of the graph.
 
         Returns
@@ -118,7 +122,7 @@ class Graph(tuple):
         """
         return _dot_text(self.nodes, self.edges)
 
-    def to_svg(self, layout="auto"):
+    def to_svg(self, layout: str = "auto") -> str:
         """Return the graph drawn as SVG text.
 
         Parameters
@@ -138,17 +142,18 @@ class Graph(tuple):
             return _builtin_svg(self.nodes, self.edges)
         return _run_dot(self.to_dot(), "svg").decode("utf-8")
 
-    def _repr_svg_(self):
+    def _repr_svg_(self) -> str:
         return self.to_svg()
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         # For HTML front ends (sphinx-gallery, nbconvert): the same drawing, inline.
         # max-width: none, so a page's `svg {max-width: 100%}` scrolls a wide graph instead of shrinking it.
         svg = _inline_svg(self.to_svg()).replace("<svg", '<svg style="max-width: none"', 1)
         return f'<div class="microtorch-graph" style="overflow: auto">{svg}</div>'
 
 
-def graph_of(root, show_grad=False, params=None, show_value=False):
+def graph_of(root: "Tensor | Var", show_grad: bool = False, params: "Mapping[str, Any] | None" = None,
+             show_value: bool = False) -> Graph:
     """Walk the graph that produced root (a Tensor or a Var) back to its leaves.
 
     Parameters
@@ -382,7 +387,8 @@ def _grad_text(grad):
 
 # ---------------------------------------------------------------- DOT and Graphviz
 
-def to_dot(root, show_grad=False, params=None, show_value=False):
+def to_dot(root: "Tensor | Var", show_grad: bool = False, params: "Mapping[str, Any] | None" = None,
+           show_value: bool = False) -> str:
     """Return Graphviz DOT text for the graph that produced root (a Tensor or a Var).
 
     Parameters are those of :func:`graph_of`. Needs no program: paste the text into
@@ -431,7 +437,8 @@ def _run_dot(source, format, path=None):
     return result.stdout
 
 
-def to_svg(root, show_grad=False, params=None, show_value=False, layout="auto"):
+def to_svg(root: "Tensor | Var", show_grad: bool = False, params: "Mapping[str, Any] | None" = None,
+           show_value: bool = False, layout: str = "auto") -> str:
     """Return the graph that produced root drawn as SVG text.
 
     Parameters
@@ -449,7 +456,9 @@ def to_svg(root, show_grad=False, params=None, show_value=False, layout="auto"):
     return graph_of(root, show_grad, params, show_value).to_svg(layout)
 
 
-def draw(root, path=None, format="svg", show_grad=False, params=None, show_value=False, layout="auto"):
+def draw(root: "Tensor | Var", path: "str | os.PathLike[str] | None" = None, format: str = "svg",
+         show_grad: bool = False, params: "Mapping[str, Any] | None" = None, show_value: bool = False,
+         layout: str = "auto") -> "Graph | str":
     """Draw the graph that produced root: inline (no path) or to an SVG or PNG file.
 
     Parameters
@@ -591,7 +600,8 @@ def _builtin_svg(nodes, edges):
 
 # ---------------------------------------------------------------- mermaid text and the HTML page
 
-def to_mermaid(root, show_grad=False, params=None, show_value=False):
+def to_mermaid(root: "Tensor | Var", show_grad: bool = False, params: "Mapping[str, Any] | None" = None,
+               show_value: bool = False) -> str:
     """Return mermaid flowchart text for the graph that produced root.
 
     For Markdown renderers that draw mermaid (GitHub, GitLab); :func:`draw_to_html` needs no renderer.
@@ -639,7 +649,8 @@ def _inline_svg(svg):
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
-def draw_to_html(root, name, show_grad=False, params=None, show_value=False, layout="auto"):
+def draw_to_html(root: "Tensor | Var", name: "str | os.PathLike[str]", show_grad: bool = False,
+                 params: "Mapping[str, Any] | None" = None, show_value: bool = False, layout: str = "auto") -> str:
     """Write ``name.html``: one self-contained page with the graph drawn as inline SVG.
 
     The page loads nothing (no script, font, stylesheet or image from the network), so it
