@@ -94,12 +94,11 @@ def _write_reference():
         summary = (inspect.getdoc(module) or "").split("\n\n")[0]
         lines = [ns, "=" * len(ns), "", f".. automodule:: {ns}", "   :no-members:", "",
                  f".. currentmodule:: {ns}", ""]
-        for title, group, template in [("Classes", classes, "class.rst"), ("Functions", functions, None)]:
+        # Class pages use _templates/autosummary/class.rst, which overrides autosummary's own.
+        for title, group in [("Classes", classes), ("Functions", functions)]:
             if not group:
                 continue
             lines += [title, "-" * len(title), "", ".. autosummary::", "   :toctree: generated", "   :nosignatures:"]
-            if template:
-                lines.append(f"   :template: {template}")
             lines += [""] + [f"   {name}" for name in group] + [""]
         (folder / f"{ns}.rst").write_text("\n".join(lines))
         toc.append(f"   {ns}")
