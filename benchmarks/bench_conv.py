@@ -30,12 +30,15 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # run from a source checkout
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # the sibling _which.py
 
-import microtorch as mt  # noqa: E402
+from _which import import_microtorch  # noqa: E402
+
+mt, TIMED = import_microtorch()
 
 BATCH, IN_CHANNELS, OUT_CHANNELS, KERNEL, SIZE = 64, 16, 32, 3, 28
 TARGET = 3.0  # microtorch time / PyTorch time, at most
+PEERS = ("torch",)  # benchmarks/run.py skips this script, with a note, when one is missing
 
 
 def _one_thread():

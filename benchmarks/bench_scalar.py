@@ -26,7 +26,12 @@ import statistics
 import sys
 import time
 
-from microtorch.scalar import MLP, Var
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # the sibling _which.py
+
+from _which import import_microtorch  # noqa: E402
+
+_, TIMED = import_microtorch()
+from microtorch.scalar import MLP, Var  # noqa: E402
 
 CLOCK = time.perf_counter     # --clock cpu switches to this thread's CPU time
 N_POINTS = 64
@@ -38,6 +43,7 @@ TARGETS = {  # name of the ratio -> the least it should be
     "Var forward / Var backward": 10.0,
     "Var forward / backward, graph kept": 10.0,
 }
+PEERS = ("micrograd",)  # benchmarks/run.py skips this script, with a note, when one is missing
 
 
 def make_data(seed=0):

@@ -43,10 +43,11 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))   # run from a source checkout without installing
 sys.path.insert(0, str(HERE))          # the sibling benchmark scripts
 
-import microtorch as mt  # noqa: E402
+from _which import import_microtorch, missing_peer  # noqa: E402
+
+mt, TIMED = import_microtorch()
 import microtorch.nn.functional as F  # noqa: E402
 
 try:
@@ -299,6 +300,147 @@ class MatMuls:
         return run, result
 
 
+# ---------------------------------------------------------------- model steps against PyTorch
+# Layers timed against PyTorch eager alone (no numpy floor: the same model written by hand in numpy
+# would be its own project). Both engines hold the same weights; float64 gradients must agree first.
+TORCH_RATIO_TARGET = 1.0   # microtorch / PyTorch eager at most this, for each model step
+
+
+def _load_torch_weights(ours, theirs, dtype):
+    ours.load_state_dict({name: value.detach().numpy().astype(dtype) for name, value in theirs.state_dict().items()})
+
+
+class ModelStep:
+    """A model built the same way in both engines (build), its inputs as arrays, and its scalar loss."""
+    unit, per = "ms/step", 1
+
+    def step(self, engine, dtype):
+        return model_step(self, engine, dtype)
+
+
+class LSTMLanguageModel(ModelStep):
+    """Embedding(65, 64) -> nn.LSTM(64, 128) -> Linear(128, 65) on (16, 32) tokens: cross-entropy, backward."""
+    vocab, embed, hidden, batch, steps = 65, 64, 128, 16, 32
+    name = "nn.LSTM language model (16x32 tokens)"
+
+    def build(self, lib, dtype):
+        nn = lib.nn
+
+        class Model(nn.Module):
+            def __init__(model):
+                super().__init__()
+                model.embed = nn.Embedding(self.vocab, self.embed, dtype=dtype)
+                model.lstm = nn.LSTM(self.embed, self.hidden, batch_first=True, dtype=dtype)
+                model.head = nn.Linear(self.hidden, self.vocab, dtype=dtype)
+
+            def forward(model, x):
+                return model.head(model.lstm(model.embed(x))[0])
+        return Model()
+
+    def inputs(self):
+        rng = np.random.default_rng(0)
+        return [rng.integers(0, self.vocab, (self.batch, self.steps)) for _ in range(2)]
+
+    def loss(self, lib, model, tokens, targets):
+        logits = model(tokens)
+        return lib.nn.functional.cross_entropy(logits.reshape(-1, self.vocab), targets.reshape(-1))
+
+
+class TransformerBlock(ModelStep):
+    """nn.TransformerEncoderLayer(64, 4 heads, 256, pre-norm, causal) on (16, 32, 64): mean square, backward."""
+    width, heads, feedforward, batch, steps = 64, 4, 256, 16, 32
+    name = "nn.TransformerEncoderLayer (16x32x64)"
+
+    def build(self, lib, dtype):
+        return lib.nn.TransformerEncoderLayer(self.width, self.heads, self.feedforward, dropout=0.0,
+                                              batch_first=True, norm_first=True, dtype=dtype)
+
+    def inputs(self):
+        rng = np.random.default_rng(0)
+        return [rng.standard_normal((self.batch, self.steps, self.width))]
+
+    def loss(self, lib, model, x):
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(self.steps)
+        return (model(x, src_mask=mask, is_causal=True) ** 2).mean()
+
+
+class TransformerBlockFromPrimitives(TransformerBlock):
+    """The same block written with matmul, softmax and layer_norm, as a user writes it (nanoGPT style)."""
+    name = "transformer block from primitives (16x32x64)"
+
+    def loss(self, lib, model, x):
+        F_ = lib.nn.functional
+        p = dict(model.named_parameters())
+        batch, steps, width = x.shape
+        heads, size = self.heads, width // self.heads
+
+        def split_heads(t):
+            return t.reshape(batch, steps, heads, size).transpose(1, 2)
+
+        h = F_.layer_norm(x, (width,), p["norm1.weight"], p["norm1.bias"])
+        q, k, v = (split_heads(t) for t in (h @ p["self_attn.in_proj_weight"].T + p["self_attn.in_proj_bias"])
+                   .split(width, dim=-1))
+        scores = (q @ k.transpose(-2, -1)) * (1 / np.sqrt(size))
+        causal = lib.tensor(np.triu(np.full((steps, steps), -np.inf), 1))  # float64: cast to the scores' dtype
+        scores = scores + (causal.double() if scores.dtype in (np.float64, torch.float64) else causal.float())
+        y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, steps, width)
+        x = x + y @ p["self_attn.out_proj.weight"].T + p["self_attn.out_proj.bias"]
+        h = F_.layer_norm(x, (width,), p["norm2.weight"], p["norm2.bias"])
+        h = (h @ p["linear1.weight"].T + p["linear1.bias"]).relu()
+        x = x + h @ p["linear2.weight"].T + p["linear2.bias"]
+        return (x ** 2).mean()
+
+
+def model_step(workload, engine, dtype):
+    """A callable running forward and backward once, and one returning (loss, parameter gradients)."""
+    torch.manual_seed(0)
+    reference = workload.build(torch, getattr(torch, np.dtype(dtype).name))
+    if engine == "torch":
+        model, lib = reference, torch
+    else:
+        model, lib = workload.build(mt, dtype), mt
+        _load_torch_weights(model, reference, dtype)
+    arrays = [a if a.dtype.kind == "i" else a.astype(dtype) for a in workload.inputs()]
+    inputs = [lib.tensor(a) for a in arrays]
+    params = [p for _, p in sorted(model.named_parameters())]
+
+    def run():
+        for p in params:
+            p.grad = None
+        loss = workload.loss(lib, model, *inputs)
+        loss.backward()
+        return loss
+
+    def result():
+        loss = run()
+        return loss.item(), [np.asarray(p.grad.numpy()) for p in params]
+    return run, result
+
+
+def run_model_steps(rounds, warmup, budget):
+    """Each model step: float64 gradients equal to PyTorch's, then same-round time ratios at 1 thread."""
+    results = {}
+    set_threads(1)
+    for workload in (LSTMLanguageModel(), TransformerBlock(), TransformerBlockFromPrimitives()):
+        loss_ours, grads_ours = workload.step("microtorch", np.float64)[1]()
+        loss_torch, grads_torch = workload.step("torch", np.float64)[1]()
+        worst = max([abs(loss_ours - loss_torch) / (1 + abs(loss_torch))] +
+                    [float(np.max(np.abs(o - t) / (1 + np.abs(t)))) for o, t in zip(grads_ours, grads_torch)])
+        if not worst < 1e-9:
+            raise AssertionError(f"{workload.name}: microtorch's float64 gradients differ from PyTorch's "
+                                 f"(relative error {worst:.3g})")
+        samples = time_workload(workload, ["microtorch", "torch"], np.float32, rounds, warmup, budget)
+        ratio = statistics.median(o / t for o, t in zip(samples["microtorch"], samples["torch"]))
+        results[workload.name] = {"unit": workload.unit, "gradient_check_worst_relative_error": worst,
+                                  "median": {e: statistics.median(v) * 1e3 for e, v in samples.items()},
+                                  "microtorch_over_torch": ratio, "target": f"<= {TORCH_RATIO_TARGET}",
+                                  "met": ratio <= TORCH_RATIO_TARGET}
+        medians = "  ".join(f"{e} {v:.3g}" for e, v in results[workload.name]["median"].items())
+        print(f"{workload.name:<46} {workload.unit}: {medians}   microtorch / PyTorch {ratio:.2f}x "
+              f"(target <= {TORCH_RATIO_TARGET}: {'met' if ratio <= TORCH_RATIO_TARGET else 'NOT MET'})")
+    return results
+
+
 # ---------------------------------------------------------------- checking and timing
 
 def check_gradients(workload, engines):
@@ -390,6 +532,11 @@ def run_extra(module_name, quick):
     except ImportError as error:
         print(f"note: {module_name} not run ({error})")
         return None
+    for peer in getattr(module, "PEERS", ()):
+        note = missing_peer(peer)
+        if note is not None:
+            print(f"{note}; {module_name} not run")
+            return None
     print(f"\n---- {module_name} ----")
     if hasattr(module, "run"):
         return module.run(quick=quick)
@@ -448,13 +595,22 @@ def main(argv=None):
     parser.add_argument("--json", default=str(HERE / "results.json"))
     parser.add_argument("--only", default=None, help="comma-separated workload names to run (substring match)")
     parser.add_argument("--keep-openblas-env", action="store_true", help="keep OPENBLAS_CORETYPE/L2_SIZE")
+    parser.add_argument("--models-only", action="store_true", help="only the model steps against PyTorch")
     args = parser.parse_args(argv)
     rounds = args.rounds or (5 if args.quick else 15)
     warmup, budget = (1, 0.02) if args.quick else (3, 0.05)
     engines = ENGINES if torch is not None else ENGINES[:2]
+    print(TIMED)
     if torch is None:
-        print("note: torch is not installed; PyTorch columns are skipped")
+        print(missing_peer("torch"))
 
+    if args.models_only:
+        if torch is None:
+            raise SystemExit("the model steps are timed against PyTorch, which is not installed")
+        print("model steps against PyTorch eager, 1 thread")
+        model_steps = run_model_steps(rounds, warmup, budget)
+        pathlib.Path(args.json).write_text(json.dumps({"model_steps": model_steps}, indent=2, default=str) + "\n")
+        return 0
     workloads = [Chain((8, 8), 2000), Chain((4,), 10000), MLP(32), MLP(512), MatMuls()]
     large = {"mlp batch 512", "matmul 10x(512,512)"}
     if args.only:
@@ -500,6 +656,12 @@ def main(argv=None):
     for name in ("bench_scalar", "bench_conv"):
         extras[name] = run_extra(name, args.quick)
 
+    model_steps = {}
+    if torch is not None and not args.only:
+        print("\n---- model steps against PyTorch eager, 1 thread ----")
+        model_steps = run_model_steps(rounds, warmup, budget)
+        set_threads(None)
+
     table = format_table(results, memory) + format_extras(extras)
     print("\n" + table)
     verdicts = check_targets(results, memory)
@@ -508,7 +670,7 @@ def main(argv=None):
     output = {"date": date, "versions": info, "rounds": rounds, "quick": args.quick, "cycle": CYCLE,
               "gradient_check_worst_relative_error": checks, "results": results,
               "peak_memory_bytes": memory, "targets": verdicts["targets"], "all_targets_met": verdicts["all_met"],
-              "table": table, "extras": extras}
+              "table": table, "extras": extras, "model_steps": model_steps}
     pathlib.Path(args.json).write_text(json.dumps(output, indent=2, default=str) + "\n")
     print(f"\nwrote {args.json}")
     return 0

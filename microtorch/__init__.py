@@ -19,24 +19,27 @@ import sys as _sys
 
 import numpy as _np
 
-from microtorch import autograd, nn, ops, optim, random, utils
+from microtorch import autograd, linalg, nn, ops, optim, random, return_types, utils
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
-from microtorch.creation import arange, full, ones, ones_like, rand, randn, tensor, uniform, zeros, zeros_like
+from microtorch.creation import (arange, from_numpy, full, ones, ones_like, rand, randn, tensor, uniform, zeros,
+                                 zeros_like)
 from microtorch.draw import draw, draw_to_html, to_dot
-from microtorch.functional import (absolute, argmax, argmin, cat, chunk, clamp, concat, concatenate, exp, flatten,
-                                   gather, index_select, log, masked_fill, maximum, minimum, relu, sigmoid, split, sqrt,
-                                   squeeze, stack, tanh, tril, triu, unsqueeze, where)
+from microtorch.functional import *  # noqa: F401,F403  (the torch.* functions: sin, sum, cat, ...; see its __all__)
+from microtorch.functional import absolute, clamp
 from microtorch.nn import (ELU, GELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Embedding,
                            Flatten, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleDict,
                            ModuleList, Parameter, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus, Tanh, functional)
 from microtorch.nn.functional import cross_entropy, dropout, log_softmax, mse_loss, softmax
 from microtorch.nn.init import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from microtorch.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
-from microtorch.random import Generator, default_generator, initial_seed, manual_seed, seed
+from microtorch.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                              set_rng_state)
 from microtorch.scalar import Var
+from microtorch import safetensors, serialization
 from microtorch.serialization import load, save
 from microtorch.tensor import Tensor
+from microtorch.utils.dlpack import from_dlpack
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace
 

@@ -168,6 +168,102 @@ def _check_matmul(a, b):
             raise RuntimeError(f"matmul: batch dimensions of {shape_a} and {shape_b} cannot be broadcast") from None
 
 
+def _check_matrix_product(op, a, b, names=("mat1", "mat2")):
+    """mm / addmm: two matrices whose inner sizes agree (torch's messages)."""
+    for name, x in zip(("self", "mat2"), (a, b)):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 2:
+            raise RuntimeError(f"{op}: {name} must be a matrix, got shape {x.shape}")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"{op}: {names[0]} and {names[1]} shapes cannot be multiplied "
+                           f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+
+
+def _check_matrix_vector(op, matrix, vec):
+    """mv: a matrix (n, m) and a vector (m,)."""
+    if not isinstance(vec, TensorBase):
+        raise TypeError(f"{op}(): argument 'vec' must be Tensor, not {type(vec).__name__}")
+    if matrix.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"{op}: vector + matrix @ vector expected, got 1, {matrix.ndim}, {vec.ndim}")
+    if matrix.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"{op}: size mismatch, got input ({matrix.shape[0]}), mat ({matrix.shape[0]}x"
+                           f"{matrix.shape[1]}), vec ({vec.shape[0]})")
+
+
+def _check_batch_product(op, a, b):
+    """bmm / baddbmm: (b, n, m) @ (b, m, p)."""
+    for name, x in (("batch1", a), ("batch2", b)):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 3:
+            raise RuntimeError(f"{op}: {name} must be a 3D tensor, got shape {x.shape}")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError(f"{op}: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+def _check_vectors(op, a, b):
+    """dot / outer: two 1-D tensors (of the same length for dot)."""
+    for x in (a, b):
+        if not isinstance(x, TensorBase):
+            raise TypeError(f"{op}(): expected Tensor arguments, got {type(x).__name__}")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"{op}: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if op == "dot" and a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
+                           f"to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
+                           "respectively")
+
+
+def _einsum_equation(equation, shapes):
+    """equation with "..." spelled out as letters and the output written out (numpy's implicit output:
+    the letters used once, in alphabetical order, after the "..." dims); checked against the shapes."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): the equation must be a string, got {type(equation).__name__}")
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(f"einsum(): {'more' if len(terms) < len(shapes) else 'fewer'} operands were provided "
+                           f"than specified in the equation ({len(terms)} in {equation!r}, {len(shapes)} given)")
+    used = set(equation) - set(".,->")
+    if not all(c.isalpha() for c in used):
+        raise RuntimeError(f"einsum(): invalid subscript given in the equation {equation!r}: only letters and '...'")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ellipsis_dims = max([len(shape) - len(term.replace("...", "")) for term, shape in zip(terms, shapes)
+                         if "..." in term] or [0])
+    batch = "".join(spare[:ellipsis_dims])
+    explicit = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        letters = len(term.replace("...", ""))
+        if "..." in term:
+            term = term.replace("...", batch[ellipsis_dims - (len(shape) - letters):] if len(shape) > letters else "")
+        if len(term) != len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
+                               f"the number of dimensions ({len(shape)}) for operand {i}"
+                               f"{' and no ellipsis was given' if '...' not in terms[i] else ''}")
+        explicit.append(term)
+    sizes = {}
+    for i, (term, shape) in enumerate(zip(explicit, shapes)):
+        for letter, size in zip(term, shape):
+            seen = sizes.setdefault(letter, size)
+            if size != seen and 1 not in (size, seen):
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {i} which does not "
+                                   f"broadcast with previously seen size {seen}")
+            sizes[letter] = max(seen, size)
+    if arrow:
+        output = output.replace("...", batch)
+    else:
+        counts = "".join(explicit)
+        output = batch + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in batch))
+    missing = [c for c in output if c not in sizes]
+    if missing:
+        raise RuntimeError(f"einsum(): output subscript {missing[0]} does not appear in the equation for any input "
+                           "operand")
+    return ",".join(explicit) + "->" + output
+
+
 def _triangle_args(t, diagonal, op):
     if t.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {t.shape}")
@@ -315,6 +411,86 @@ def _pool_args(op, input, kernel_size, stride, padding):
     return x, added, kernel, stride, padding
 
 
+def _with_unit_height(op, input):
+    """(N, C, L) or (C, L) as (N, C, 1, L) or (C, 1, L), for the 2-d pooling; torch's error for other inputs."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected 2 to 3 dimensions, (C, L) or (N, C, L), but got {input.ndim}-dimensional "
+                           f"tensor of shape {input.shape}")
+    return input.unsqueeze(-2)
+
+
+def _one(value, name, op):
+    """A 1-d pooling argument (an int or a 1-tuple) as an int."""
+    (value,) = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+    return int(value)
+
+
+def _adaptive_args(op, input, output_size):
+    """The batched input (N, C, H, W), whether a batch dim was added, and the output size (None: the input's)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}(): expected 3D or 4D tensor, but got {list(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    if any(size == 0 for size in input.shape[-2:]):
+        raise RuntimeError(f"{op}(): expected input to have non-zero size for non-batch dimensions, but input has "
+                           f"sizes {list(input.shape)}")
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError(f"{op}: output_size must be 2 (an int or a pair), got {output_size!r}")
+    sizes = tuple(int(n) if n is not None else size for n, size in zip(sizes, input.shape[-2:]))
+    if min(sizes) < 0:
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received {sizes}")
+    x, added = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
+    return x, added, sizes
+
+
+def _per_dim(value, dims, name, input):
+    """size or scale_factor as one value per spatial dim, with torch's error when the count is wrong."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if len(values) != dims:
+        raise ValueError(f"interpolate: input and {name} must have the same number of spatial dimensions, but got "
+                         f"input with spatial dimensions of {list(input.shape[2:])} and {name} of "
+                         f"{'shape ' if name == 'scale_factor' else ''}{tuple(value)}. Please provide input tensor in "
+                         f"(N, C, d1, d2, ...,dK) format and {name} in (s1, s2, ...,sK) format.")
+    return values
+
+
+# ---------------------------------------------------------------- normalisation and embedding
+
+def _check_channel_vectors(op, input, **vectors):
+    """Each given per-channel vector (weight, bias, running stats) has shape (C,) for input (N, C, ...)."""
+    for name, t in vectors.items():
+        if t is not None and tuple(t.shape) != (input.shape[1],):
+            raise RuntimeError(f"{op}: expected {name} to be a vector of size equal to the number of channels in "
+                               f"input, but got {name} of shape {tuple(t.shape)} and input of shape {input.shape}")
+
+
+def _trailing_shape(op, input, normalized_shape, **vectors):
+    """normalized_shape as a tuple, checked against input's last dims and each given weight's shape."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if len(normalized_shape) > input.ndim or input.shape[input.ndim - len(normalized_shape):] != normalized_shape:
+        raise RuntimeError(f"{op}: given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, normalized_shape))}], but got input of size {input.shape}")
+    for name, t in vectors.items():
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"{op}: expected {name} to be of same shape as normalized_shape, but got {name} of "
+                               f"shape {tuple(t.shape)} and normalized_shape = {list(normalized_shape)}")
+    return normalized_shape
+
+
+def _check_padding_idx(op, padding_idx, rows):
+    """padding_idx within [-rows, rows), made non-negative; None stays None."""
+    if padding_idx is None:
+        return None
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{op}: padding_idx must be within num_embeddings ({rows}), got {padding_idx}")
+    return padding_idx % rows
+
+
 # ---------------------------------------------------------------- losses: reductions and targets
 
 def _check_reduction(op, reduction):
@@ -323,14 +499,19 @@ def _check_reduction(op, reduction):
 
 
 def _class_targets(op, input, target, ignore_index):
-    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored."""
+    """Integer class targets (N, ...) for input (N, C, ...), range-checked except where ignored (torch's errors)."""
     array = _as_array(target)
     expected = (input.shape[0],) + input.shape[2:]
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: targets must be integer class indices of shape {expected}, got dtype {array.dtype} "
-                        "(convert with .long())")
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got {array.dtype}: targets must be "
+                           f"integer class indices of shape {expected} (convert with .long())")
+    if array.shape[:1] != expected[:1]:
+        raise ValueError(f"{op}: expected input batch_size ({expected[0]}) to match target batch_size "
+                         f"({array.shape[0] if array.ndim else 'none, a 0-d target'}); expected targets of shape "
+                         f"{expected} for input {input.shape}, got {array.shape}")
     if array.shape != expected:
-        raise RuntimeError(f"{op}: expected targets of shape {expected} for input {input.shape}, got {array.shape}")
+        raise RuntimeError(f"{op}: expected target size {list(expected)}, got {list(array.shape)} "
+                           f"(input shape {input.shape})")
     classes = input.shape[1]
     bad = _out_of_range(array, classes, ignore=ignore_index)
     if bad is not None:
@@ -344,7 +525,8 @@ def _class_weight(op, weight, input):
         return None
     array = _as_array(weight)
     if array.shape != (input.shape[1],):
-        raise RuntimeError(f"{op}: weight must have one entry per class, shape ({input.shape[1]},), got {array.shape}")
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {input.shape[1]} classes or no "
+                           f"classes but got weight tensor of shape: {list(array.shape)}")
     return array.astype(input.dtype)
 
 

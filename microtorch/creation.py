@@ -186,3 +186,24 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> "Tensor"
     elif array.dtype == np.float64:
         array = array.astype(np.float32)
     return _make(array, requires_grad)
+
+
+def from_numpy(ndarray) -> "Tensor":
+    """A tensor sharing memory (and dtype) with a numpy array, as ``torch.from_numpy``.
+
+    Parameters
+    ----------
+    ndarray : numpy.ndarray
+        A bool, integer, float or complex array; changes to either it or the tensor show in the other.
+
+    Returns
+    -------
+    Tensor
+        A leaf tensor that does not require grad.
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.kind not in "biufc":
+        raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types are: "
+                        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
+    return _make(ndarray)

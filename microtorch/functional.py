@@ -1,8 +1,10 @@
 """The torch.* functions that take tensors: joining and splitting, selection, and the function
-forms of Tensor methods (torch.sqrt(x) is x.sqrt())."""
+forms of Tensor methods (torch.sqrt(x) is x.sqrt()). Like torch, it defines sum, max, min, all, any, round
+and pow, so the builtins are reached through `builtins` here."""
+import builtins
 
-from microtorch import ops
-from microtorch._checks import _normalize_dim, _tensors_of, _where_args
+from microtorch import linalg, ops
+from microtorch._checks import _einsum_equation, _input, _normalize_dim, _operand, _tensors_of, _where_args
 from microtorch._engine import apply as _apply
 from microtorch.tensor import Tensor
 
@@ -13,7 +15,7 @@ def cat(tensors, dim=0, *, axis=None) -> "Tensor":
     dim = _normalize_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
     first = tensors[0].shape
     for t in tensors[1:]:
-        if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, t.shape)) if i != dim):
+        if t.ndim != len(first) or builtins.any(a != b for i, (a, b) in enumerate(zip(first, t.shape)) if i != dim):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; "
                                f"got shapes {[x.shape for x in tensors]}")
     return _apply(ops.Cat, dim, *tensors)
@@ -26,7 +28,7 @@ def stack(tensors, dim=0, *, axis=None) -> "Tensor":
     """Join tensors along a new dim."""
     tensors = _tensors_of(tensors, "stack")
     dim = _normalize_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
-    if any(t.shape != tensors[0].shape for t in tensors):
+    if builtins.any(t.shape != tensors[0].shape for t in tensors):
         raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}")
     return _apply(ops.Stack, dim, *tensors)
 
@@ -36,8 +38,15 @@ def split(t, split_size, dim=-1) -> list["Tensor"]:
     return t.split(split_size, dim)
 
 
-def where(condition, input, other) -> "Tensor":
-    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers."""
+def where(condition, input=None, other=None):
+    """input where condition (a bool tensor) is True, other elsewhere; input and other may be numbers.
+
+    where(condition) alone is nonzero(condition, as_tuple=True): one index tensor per dim.
+    """
+    if input is None and other is None:
+        return _input("where", condition).nonzero(as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where(): pass both input and other, or neither (where(condition) gives the indices)")
     return _apply(ops.Where, *_where_args(condition, input, other))
 
 
@@ -399,3 +408,180 @@ def relu(input) -> "Tensor":
     Tensor
     """
     return input.relu()
+
+
+# ---------------------------------------------------------------- function forms of Tensor methods
+
+def _function_of(name):
+    """torch.<name>(input, *args, **kwargs): the same as input.<name>(*args, **kwargs)."""
+    method = getattr(Tensor, name)
+
+    def function(input, *args, **kwargs):
+        return method(_input(name, input), *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"The function form of Tensor.{name}: {name}(input, ...) is input.{name}(...).\n\n" \
+                       f"{method.__doc__ or ''}"
+    return function
+
+
+# elementwise math
+(sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, arcsin, arccos, arctan, arcsinh, arccosh,
+ arctanh, exp2, expm1, log2, log10, log1p, rsqrt, square, reciprocal, erf, erfc, frac, sign, sgn, floor, ceil, trunc,
+ fix, round, neg, negative, atan2, arctan2, hypot, logaddexp, xlogy, fmod, remainder, lerp, nan_to_num, isnan, isinf,
+ isfinite) = map(_function_of, (
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "square",
+    "reciprocal", "erf", "erfc", "frac", "sign", "sgn", "floor", "ceil", "trunc", "fix", "round", "neg", "negative",
+    "atan2", "arctan2", "hypot", "logaddexp", "xlogy", "fmod", "remainder", "lerp", "nan_to_num", "isnan", "isinf",
+    "isfinite"))
+
+# arithmetic by name
+(add, sub, subtract, rsub, mul, multiply, div, divide, true_divide, floor_divide, addcmul, addcdiv, clamp_min,
+ clamp_max) = map(_function_of, ("add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+                                 "floor_divide", "addcmul", "addcdiv", "clamp_min", "clamp_max"))
+
+# comparisons and logical ops: bool tensors, no gradient
+(eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and, logical_or, logical_xor,
+ logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not) = map(_function_of, (
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
+
+
+def pow(input, exponent) -> "Tensor":
+    """input ** exponent; either may be a number (torch.pow(2, t) is 2 ** t), the other a Tensor."""
+    if isinstance(input, Tensor):
+        return input ** exponent
+    _operand(input, "pow")
+    return _input("pow", exponent).__rpow__(input)
+
+
+# reductions
+(sum, mean, prod, std, var, logsumexp, cumsum, cumprod, norm, amax, amin, all, any, median, sort, argsort, topk,
+ kthvalue, mode, unique, count_nonzero) = map(_function_of, (
+    "sum", "mean", "prod", "std", "var", "logsumexp", "cumsum", "cumprod", "norm", "amax", "amin", "all", "any",
+    "median", "sort", "argsort", "topk", "kthvalue", "mode", "unique", "count_nonzero"))
+nansum, nanmean, var_mean, std_mean, diff, log_softmax, cummax, cummin, aminmax = map(_function_of, (
+    "nansum", "nanmean", "var_mean", "std_mean", "diff", "log_softmax", "cummax", "cummin", "aminmax"))
+
+
+def max(input, dim=None, keepdim=False):
+    """torch.max: max(x) is the largest entry, max(x, dim) the named tuple (values, indices) along dim,
+    max(x, other_tensor) the elementwise maximum.
+
+    Notes
+    -----
+    Tensor.max(dim) returns the values only (the original microtorch's behaviour); this function
+    returns (values, indices) as torch does.
+    """
+    if isinstance(_input("max", input), Tensor) and isinstance(dim, Tensor):
+        return input.maximum(dim)
+    return input.max() if dim is None else input._max_min(dim, keepdim, largest=True)
+
+
+def min(input, dim=None, keepdim=False):
+    """torch.min: min(x), min(x, dim) as the named tuple (values, indices), or min(x, other_tensor)."""
+    if isinstance(_input("min", input), Tensor) and isinstance(dim, Tensor):
+        return input.minimum(dim)
+    return input.min() if dim is None else input._max_min(dim, keepdim, largest=False)
+
+# matrix products
+mm, bmm, dot, vdot, inner, mv, outer, ger, addmm, baddbmm, matmul, inverse, det = map(_function_of, (
+    "mm", "bmm", "dot", "vdot", "inner", "mv", "outer", "ger", "addmm", "baddbmm", "matmul", "inverse", "det"))
+
+
+def einsum(equation, *operands) -> "Tensor":
+    """Einstein summation: einsum("ij,jk->ik", a, b) is a @ b, einsum("ii", a) the trace, and so on.
+
+    Parameters
+    ----------
+    equation : str
+        Subscripts per operand, separated by commas, and optionally "->" and the output's subscripts;
+        "..." stands for the broadcast batch dims. Without "->" the output has the letters used once,
+        in alphabetical order.
+    *operands : Tensor
+        One per term (or a single list of them), all of the same dtype.
+
+    Returns
+    -------
+    Tensor
+        With a gradient for every operand.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = _tensors_of(operands, "einsum")
+    if builtins.any(t.dtype != operands[0].dtype for t in operands):
+        raise RuntimeError(f"einsum(): expected operands of one dtype, got {[str(t.dtype) for t in operands]}")
+    return _apply(ops.Einsum, _einsum_equation(equation, [t.shape for t in operands]), *operands)
+
+def tensordot(a, b, dims=2) -> "Tensor":
+    """Products summed over dims of a and b: the last `dims` of a with the first `dims` of b, or the
+    dims named by a pair of lists ([dims of a], [dims of b])."""
+    a, b = _input("tensordot", a), _input("tensordot", b)
+    if isinstance(dims, int):
+        if dims < 0 or dims > builtins.min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims >= 0 and <= the inputs' dims, got {dims} for shapes "
+                               f"{a.shape} and {b.shape}")
+        dims = (list(range(a.ndim - dims, a.ndim)), list(range(dims)))
+    dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError(f"tensordot: both dimension lists should have same length, got {dims_a} and {dims_b}")
+    dims_a = [_normalize_dim(d, a.ndim, "tensordot") for d in dims_a]
+    dims_b = [_normalize_dim(d, b.ndim, "tensordot") for d in dims_b]
+    letters_a, letters_b = list("abcdefghijkl"[:a.ndim]), list("mnopqrstuvwx"[:b.ndim])
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has size {a.shape[da]} "
+                               f"in dim {da} and second has size {b.shape[db]} in dim {db}")
+        letters_b[db] = letters_a[da]
+    kept = [c for i, c in enumerate(letters_a) if i not in dims_a] + \
+        [c for i, c in enumerate(letters_b) if i not in dims_b]
+    return einsum(f"{''.join(letters_a)},{''.join(letters_b)}->{''.join(kept)}", a, b)
+
+
+# shapes
+(reshape, permute, transpose, t, unflatten, repeat_interleave, tile, unbind, scatter, scatter_add, masked_select, roll,
+ flip, fliplr, flipud, narrow, movedim, moveaxis, swapaxes, swapdims, diag, diagonal, trace) = map(_function_of, (
+    "reshape", "permute", "transpose", "t", "unflatten", "repeat_interleave", "tile", "unbind", "scatter",
+    "scatter_add", "masked_select", "roll", "flip", "fliplr", "flipud", "narrow", "movedim", "moveaxis", "swapaxes",
+    "swapdims", "diag", "diagonal", "trace"))
+
+
+def hstack(tensors) -> "Tensor":
+    """Join tensors side by side: along dim 0 for 1-D tensors, dim 1 otherwise."""
+    tensors = [t.reshape(1) if t.ndim == 0 else t for t in _tensors_of(tensors, "hstack")]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> "Tensor":
+    """Join tensors on top of each other (along dim 0), 1-D tensors as rows."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
+take_along_dim, bincount, logit = map(_function_of, ("take_along_dim", "bincount", "logit"))
+
+
+def cdist(x1, x2, p=2.0) -> "Tensor":
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    x1, x2 = _input("cdist", x1), _input("cdist", x2)
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    return linalg.vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+
+
+# inspection
+numel, nonzero, argwhere, allclose, isclose, equal, is_floating_point, is_nonzero = map(_function_of, (
+    "numel", "nonzero", "argwhere", "allclose", "isclose", "equal", "is_floating_point", "is_nonzero"))
+
+
+def is_tensor(obj) -> bool:
+    """True when obj is a microtorch Tensor."""
+    return isinstance(obj, Tensor)
+
+# Every torch.* function above; microtorch/__init__.py exports these names.
+__all__ = sorted(name for name, value in list(globals().items())
+                 if callable(value) and not name.startswith("_") and getattr(value, "__module__", None) == __name__)

@@ -91,3 +91,25 @@ def snapshot(model):
 def assert_unchanged(model, before):
     for old, p in zip(before, model.parameters()):
         np.testing.assert_array_equal(p.data, old)
+
+
+# ---------------------------------------------------------------- a layer against its torch twin
+
+def assert_same_grads(torch_leaves, our_leaves, torch_module, our_module, rtol=1e-7, atol=1e-9):
+    """After backward in both: the gradients of the inputs and of every parameter (by torch's names) agree."""
+    for i, (theirs, ours) in enumerate(zip(torch_leaves, our_leaves)):
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"gradient of input {i}")
+    torch_params = dict(torch_module.named_parameters())
+    assert sorted(name for name, _ in our_module.named_parameters()) == sorted(torch_params)
+    for name, p in our_module.named_parameters():
+        np.testing.assert_allclose(p.grad.data, torch_params[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+
+
+def each_byte_flipped(path, data):
+    """Write data to path with one byte inverted, for each byte in turn; yields the byte's position."""
+    for i in range(len(data)):
+        corrupted = bytearray(data)
+        corrupted[i] ^= 0xFF
+        path.write_bytes(bytes(corrupted))
+        yield i

@@ -311,7 +311,7 @@ def test_module_dict():
     assert len(heads) == 2
     with pytest.raises(KeyError):
         heads["missing"]
-    with pytest.raises(KeyError, match="hide"):
+    with pytest.raises(KeyError, match="already exists"):
         heads["keys"] = nn.ReLU()
     with pytest.raises(TypeError, match="Module"):
         heads["e"] = 3

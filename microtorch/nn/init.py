@@ -1,156 +1,166 @@
-"""Weight initialisation, with PyTorch's formulas; each fills a tensor in place and returns it."""
+"""Weight initialisation, with torch.nn.init's names, signatures and formulas.
+
+Each function fills a tensor in place (its version counter is bumped, nothing is recorded for
+autograd) and returns it. ``generator=`` takes a ``microtorch.Generator``; the numbers are
+microtorch's own stream, not torch's. The names without the trailing underscore
+(``xavier_uniform``, ``kaiming_normal``, ...) are the original microtorch's and still work.
+"""
 import math
 
 import numpy as np
 
-from microtorch.random import generator
+from microtorch import _engine
+from microtorch.random import _numpy_rng
 
-__all__ = ["calculate_gain", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-           "uniform_", "normal_", "zeros_", "ones_"]
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+           "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"]
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "sigmoid")
 
 
-def _fans(tensor):
-    shape = tensor.shape
-    if len(shape) < 2:
-        raise ValueError(f"init: fan in and fan out cannot be computed for a tensor with fewer than 2 "
-                         f"dimensions (shape {shape})")
-    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-    return shape[1] * receptive, shape[0] * receptive
+def _calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out): dim 1 and dim 0 times the receptive field (the product of dims 2 and on)."""
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
 
 
 def calculate_gain(nonlinearity, param=None):
-    """Return the recommended gain for a nonlinearity, as PyTorch's table.
-
-    Parameters
-    ----------
-    nonlinearity : str
-        'linear', 'sigmoid', 'conv1d', 'conv2d', 'tanh', 'relu' or 'leaky_relu'.
-    param : float, optional
-        The negative slope of 'leaky_relu' (default 0.01).
-
-    Returns
-    -------
-    float
-    """
-    if nonlinearity in ("linear", "sigmoid", "conv1d", "conv2d"):
-        return 1.0
+    """The recommended gain for a nonlinearity, as torch: 1 for linear/conv/sigmoid, 5/3 for tanh,
+    sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope 0.01 by default), 3/4 for selu."""
+    if nonlinearity in _LINEAR:
+        return 1
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
         return math.sqrt(2.0 / (1 + slope ** 2))
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
 def _fill(tensor, values):
-    tensor._array[...] = values.astype(tensor.dtype, copy=False)
+    """Write values into tensor's storage and bump its version, as an in-place op does."""
+    tensor._array[...] = np.asarray(values).astype(tensor.dtype, copy=False)
+    _engine.bump_version(tensor)
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill a tensor in place with samples from U(a, b).
-
-    Parameters
-    ----------
-    tensor : Tensor
-        Filled in place.
-    a : float, default 0.0
-    b : float, default 1.0
-
-    Returns
-    -------
-    Tensor
-        The same tensor.
-    """
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b)."""
+    return _fill(tensor, _numpy_rng(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill a tensor in place with samples from N(mean, std**2).
-
-    Parameters
-    ----------
-    tensor : Tensor
-        Filled in place.
-    mean : float, default 0.0
-    std : float, default 1.0
-
-    Returns
-    -------
-    Tensor
-        The same tensor.
-    """
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2)."""
+    return _fill(tensor, _numpy_rng(generator).normal(mean, std, tensor.shape))
 
 
-def zeros_(tensor):
-    """Fill a tensor with zeros in place.
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) truncated to [a, b] (absolute bounds, as torch): values outside are
+    drawn again until they fall inside."""
+    rng = _numpy_rng(generator)
+    values = rng.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
 
-    Parameters
-    ----------
-    tensor : Tensor
-        Filled in place.
 
-    Returns
-    -------
-    Tensor
-        The same tensor.
-    """
-    tensor._array[...] = 0
-    return tensor
+def constant_(tensor, val):
+    """Fill with val."""
+    return _fill(tensor, val)
 
 
 def ones_(tensor):
-    """Fill a tensor with ones in place.
-
-    Parameters
-    ----------
-    tensor : Tensor
-        Filled in place.
-
-    Returns
-    -------
-    Tensor
-        The same tensor.
-    """
-    tensor._array[...] = 1
-    return tensor
+    return _fill(tensor, 1)
 
 
-def xavier_uniform(tensor, gain=1.0):
+def zeros_(tensor):
+    return _fill(tensor, 0)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity (ones on the diagonal, as many as fit)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D conv weight so that the convolution is the identity (per group)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    values = np.zeros(tensor.shape)
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = _fans(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    return calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
 
 
-def kaiming_uniform(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
-    """U(-b, b) with b = gain * sqrt(3 / fan)."""
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan)."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-# PyTorch's in-place spellings
-xavier_uniform_, xavier_normal_ = xavier_uniform, xavier_normal
-kaiming_uniform_, kaiming_normal_ = kaiming_uniform, kaiming_normal
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix, times gain; dims after the first are flattened, as torch."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    rows, cols = tensor.shape[0], tensor._array.size // tensor.shape[0]
+    flat = _numpy_rng(generator).normal(0.0, 1.0, (rows, cols))
+    q, r = np.linalg.qr(flat.T if rows < cols else flat)
+    q *= np.sign(np.diag(r))  # makes the distribution uniform (Haar), as torch does
+    return _fill(tensor, gain * (q.T if rows < cols else q).reshape(tensor.shape))
+
+
+# the original microtorch's names
+xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
+kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_

@@ -62,11 +62,15 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Return its input unchanged: a placeholder layer.
+    """Returns its input; accepts and ignores any constructor arguments, as torch.
 
     Shape
     -----
-    Input: any shape. Output: the same object.
+    Any shape; the output is the input itself.
     """
-    def forward(self, x):
-        return x
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

@@ -1,6 +1,7 @@
 """Loss layers: each calls the function of the same name in microtorch.nn.functional."""
 from microtorch.nn import functional as F
 from microtorch.nn.module import Module
+from microtorch.tensor import Tensor
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss",
            "SmoothL1Loss"]
@@ -22,63 +23,55 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-class CrossEntropyLoss(_Loss):
-    """Cross entropy between logits and class indices (or class probabilities).
+class _WeightedLoss(_Loss):
+    """A loss with a class weight, kept as a buffer (in state_dict when given), as in torch."""
 
-    The same as ``log_softmax`` followed by ``NLLLoss``.
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor) else Tensor(weight))
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy of logits against class indices or probabilities, as torch.nn.CrossEntropyLoss.
 
     Parameters
     ----------
     weight : Tensor, optional
-        A weight for each class, shape ``(C,)``.
-    ignore_index : int, default -100
-        Targets equal to it contribute nothing (class-index targets only).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        How the per-element losses are combined.
-    label_smoothing : float, default 0.0
-        Mixes the target with the uniform distribution by this amount.
+        (C,): each class's weight; a buffer of the layer.
+    ignore_index : int
+        Class-index targets equal to it are left out, of the loss and of the mean.
+    reduction : {"mean", "sum", "none"}
+    label_smoothing : float
+        In [0, 1]: how much of the uniform distribution is mixed into each target.
 
     Shape
     -----
-    Input: ``(N, C)`` or ``(N, C, d1, ...)`` logits. Target: ``(N,)`` / ``(N, d1, ...)`` class
-    indices, or the input's shape for probabilities. Output: scalar, or ``(N, d1, ...)`` with
-    ``reduction='none'``.
-
-    Examples
-    --------
-    >>> import microtorch as torch
-    >>> loss = torch.nn.CrossEntropyLoss()(torch.zeros(2, 3), torch.tensor([0, 2]))
-    >>> round(loss.item(), 4)
-    1.0986
+    Input (N, C, d1, ...) or (C,); target (N, d1, ...) or () of class indices, or shaped like the input
+    (probabilities); output 0-d, or the target's shape with reduction="none".
     """
+
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
-        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+        super().__init__(weight, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-class NLLLoss(_Loss):
-    """Negative log likelihood: minus the input at the target class (input holds log-probabilities).
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities at class targets, as torch.nn.NLLLoss.
 
-    Parameters
-    ----------
-    weight : Tensor, optional
-        A weight for each class, shape ``(C,)``.
-    ignore_index : int, default -100
-        Targets equal to it contribute nothing.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        How the per-element losses are combined.
+    Parameters as CrossEntropyLoss, without label_smoothing.
 
     Shape
     -----
-    Input: ``(N, C)`` or ``(N, C, d1, ...)``. Target: ``(N,)`` or ``(N, d1, ...)`` class indices.
-    Output: scalar, or the target's shape with ``reduction='none'``.
+    Input (N, C, d1, ...) or (C,); target (N, d1, ...) or () of class indices; output 0-d, or the
+    target's shape with reduction="none".
     """
+
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
 
     def forward(self, input, target):
         return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
@@ -116,7 +109,7 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, self.reduction)
 
 
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """Binary cross entropy between probabilities and targets in [0, 1].
 
     Parameters
@@ -134,9 +127,9 @@ class BCELoss(_Loss):
     -----
     As in PyTorch, each log is clamped at -100 so that a probability of exactly 0 or 1 gives a finite loss.
     """
+
     def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
-        self.weight = weight
+        super().__init__(weight, reduction)
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)

@@ -171,3 +171,60 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True), None
+
+
+# ---------------------------------------------------------------- piecewise activations (issue 14)
+
+class Hardtanh(Function):
+    """x clipped to [min_val, max_val]; the gradient is 1 strictly inside the range (as torch)."""
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.inside = (x > min_val) & (x < max_val)
+        return np.clip(x, min_val, max_val)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside, None, None
+
+
+class Hardsigmoid(Function):
+    """relu6(x + 3) / 6; the gradient is 1/6 strictly between -3 and 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.inside = (x > -3) & (x < 3)
+        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside / 6
+
+
+class Hardswish(Function):
+    """x * relu6(x + 3) / 6; torch's gradient: 0 up to -3, x/3 + 1/2 on (-3, 3), 1 from 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1)).astype(x.dtype, copy=False)
+
+
+class Mish(Function):
+    """x * tanh(softplus(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        tanh_softplus = np.tanh(np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0))
+        ctx.save_for_backward(x, tanh_softplus)
+        return x * tanh_softplus
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        return grad * (t + x * _sigmoid(x) * (1 - t * t))

@@ -1,4 +1,4 @@
-"""Indexing ops: x[index], x[index] = value, gather, index_select and tril/triu. Backward sends each
+"""Indexing ops: x[index], x[index] = value, gather, scatter, index_select and tril/triu. Backward sends each
 gradient back to the position it was read from (adding where a position was read twice)."""
 import numpy as np
 
@@ -105,3 +105,36 @@ class Triangle(Function):
     def backward(ctx, grad):
         keep = np.triu if ctx.upper else np.tril
         return keep(grad, ctx.diagonal), None, None
+
+
+class Scatter(Function):
+    """x with src written (add=False) or added (add=True) at index along dim (torch.scatter /
+    scatter_add): out[i][index[i][j]] = src[i][j] for dim 1. src may be a number (scatter only)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, add):
+        grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        grid[dim] = index
+        ctx.grid, ctx.add = tuple(grid), add
+        ctx.read = tuple(slice(n) for n in index.shape)  # src may be larger than index: only that corner is used
+        values = src[ctx.read] if np.ndim(src) else src
+        out = x.copy()
+        if add:
+            np.add.at(out, ctx.grid, values)
+        else:
+            out[ctx.grid] = values
+        ctx.src_shape = np.shape(src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, _, _, need_src, _ = ctx.needs_input_grad
+        grad_x = grad_src = None
+        if need_x:
+            grad_x = grad.copy()
+            if not ctx.add:
+                grad_x[ctx.grid] = 0  # overwritten entries do not reach the output
+        if need_src:
+            grad_src = np.zeros(ctx.src_shape, dtype=grad.dtype)
+            grad_src[ctx.read] = grad[ctx.grid]
+        return grad_x, None, None, grad_src, None

@@ -13,6 +13,12 @@ def _reduce(loss, reduction):
     return loss
 
 
+def _weighted_mean(loss, total_weight):
+    """loss.sum() / total_weight as a 0-d array; nan, quietly as in torch, when every target is ignored."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(loss.sum() / total_weight)
+
+
 class MSELoss(Function):
     @staticmethod
     def forward(ctx, prediction, target, reduction):
@@ -75,12 +81,12 @@ class CrossEntropy(Function):
         ctx.reduction, ctx.divisor = reduction, divisor
         ctx.target_scale = -(1 - label_smoothing) * class_weight
         if reduction == "mean":
-            return np.asarray(loss.sum() / divisor)
+            return _weighted_mean(loss, divisor)
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.reduction == "mean":
+        if ctx.reduction == "mean" and ctx.divisor:  # a zero divisor: every target ignored, every coefficient 0
             grad = grad / ctx.divisor
         elif ctx.reduction == "none":
             grad = np.expand_dims(grad, 1)
@@ -111,13 +117,13 @@ class NLLLoss(Function):
         ctx.shape, ctx.reduction = log_probs.shape, reduction
         ctx.picked_target, ctx.sample_weight = picked_target, sample_weight
         if reduction == "mean":
-            return np.asarray(loss.sum() / sample_weight.sum())
+            return _weighted_mean(loss, sample_weight.sum())
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         scale = -ctx.sample_weight
-        if ctx.reduction == "mean":
+        if ctx.reduction == "mean" and ctx.sample_weight.sum():  # zero: every target ignored, every scale 0
             scale = scale / ctx.sample_weight.sum()
         grad_log_probs = np.zeros(ctx.shape, dtype=grad.dtype)
         np.put_along_axis(grad_log_probs, ctx.picked_target[:, None], (grad * scale)[:, None], axis=1)

@@ -1,4 +1,4 @@
-"""Pooling: max and average over kernel windows, and max unpooling."""
+"""Pooling: max and average over kernel windows or adaptive bins, and max unpooling."""
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -80,3 +80,98 @@ class AvgPool2d(Function):
         grad_windows = np.broadcast_to(share[:, :, None, None], (n, c, *ctx.kernel, oh, ow))
         grad_x = _col2im(grad_windows, ctx.padded_shape, ctx.stride, (1, 1))
         return _unpad(grad_x, ctx.pads), None, None, None, None
+
+
+# ---------------------------------------------------------------- adaptive pooling
+
+def adaptive_bins(size, out_size):
+    """Bin i of out_size over size: [floor(i * size / out_size), ceil((i + 1) * size / out_size)), as torch.
+    Returns (starts, ends), each (out_size,)."""
+    i = np.arange(out_size)
+    return (i * size) // out_size, -((-(i + 1) * size) // out_size)
+
+
+def averaging_matrix(size, out_size, dtype):
+    """(out_size, size): row i averages adaptive bin i of the input."""
+    starts, ends = adaptive_bins(size, out_size)
+    positions = np.arange(size)
+    inside = (positions >= starts[:, None]) & (positions < ends[:, None])
+    return (inside / (ends - starts)[:, None]).astype(dtype)
+
+
+def interpolation_matrix(size, out_size, mode, align_corners, scale, dtype):
+    """(out_size, size): row o reads output position o from the input, as torch.nn.functional.interpolate.
+
+    mode is "nearest", "nearest-exact" or "linear"; scale maps output to input coordinates (in / out,
+    or 1 / scale_factor when one was given), except with align_corners, where the corner pixels' centres
+    are aligned: (size - 1) / (out_size - 1).
+    """
+    out = np.arange(out_size)
+    matrix = np.zeros((out_size, size))
+    if mode in ("nearest", "nearest-exact"):
+        source = np.floor((out + (0.5 if mode == "nearest-exact" else 0.0)) * scale).astype(np.int64)
+        matrix[out, np.minimum(source, size - 1)] = 1
+        return matrix.astype(dtype)
+    if align_corners:
+        source = out * ((size - 1) / (out_size - 1) if out_size > 1 else 0.0)
+    else:
+        source = np.maximum((out + 0.5) * scale - 0.5, 0)
+    left = np.minimum(np.floor(source).astype(np.int64), size - 1)
+    right = np.minimum(left + 1, size - 1)
+    weight_right = source - left
+    np.add.at(matrix, (out, left), 1 - weight_right)
+    np.add.at(matrix, (out, right), weight_right)
+    return matrix.astype(dtype)
+
+
+class Resample2d(Function):
+    """rows @ x @ cols.T over the last two dims of x (N, C, H, W): each spatial dim mapped by its own matrix.
+    Adaptive average pooling (averaging matrices, bins of any sizes) and interpolation (nearest and linear
+    matrices) are such maps; the gradient is rows.T @ grad @ cols."""
+
+    @staticmethod
+    def forward(ctx, x, rows, cols):
+        ctx.rows, ctx.cols = rows, cols
+        return rows @ x @ cols.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.rows.T @ grad @ ctx.cols, None, None
+
+
+def _bin_positions(size, out_size):
+    """(out_size, longest bin): the positions each bin reads; shorter bins repeat their last position,
+    which leaves their maximum, and where it first occurs, unchanged."""
+    starts, ends = adaptive_bins(size, out_size)
+    longest = int((ends - starts).max()) if out_size else 0
+    return np.minimum(starts[:, None] + np.arange(longest), ends[:, None] - 1)
+
+
+def adaptive_max_pool2d_indices(x, out_size):
+    """The maxima of each adaptive bin of x (N, C, H, W), and where each came from: an index into the
+    flattened (H, W) plane, as torch's return_indices. The first maximum in a bin wins, as in torch."""
+    n, c, height, width = x.shape
+    rows, cols = _bin_positions(height, out_size[0]), _bin_positions(width, out_size[1])
+    # (N, C, OH, OW, kh * kw): every bin's values, read at once
+    values = x[:, :, rows[:, None, :, None], cols[None, :, None, :]].reshape(n, c, *out_size, -1)
+    where = values.argmax(axis=-1)[..., None]
+    flat = (rows[:, None, :, None] * width + cols[None, :, None, :]).reshape(*out_size, -1)
+    indices = np.take_along_axis(np.broadcast_to(flat, values.shape), where, axis=-1)[..., 0]
+    return np.take_along_axis(values, where, axis=-1)[..., 0], indices
+
+
+class AdaptiveMaxPool2d(Function):
+    """The maximum of each adaptive bin; the gradient goes to where it came from (summed where bins overlap)."""
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        out, ctx.indices = adaptive_max_pool2d_indices(x, out_size)
+        ctx.shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, c, height, width = ctx.shape
+        grad_x = np.zeros((n * c, height * width), dtype=grad.dtype)
+        np.add.at(grad_x, (np.arange(n * c)[:, None], ctx.indices.reshape(n * c, -1)), grad.reshape(n * c, -1))
+        return grad_x.reshape(ctx.shape), None

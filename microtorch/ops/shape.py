@@ -1,5 +1,5 @@
-"""Shape ops: reshape, permute, transpose, expand, cat, stack and padding. Their backward moves
-the gradient back to the input's layout."""
+"""Shape ops: reshape, permute, transpose, expand, cat, stack, padding, tile (repeat), roll, flip and
+diagonals. Their backward moves the gradient back to the input's layout."""
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -105,3 +105,78 @@ class IndexPad(Function):
     @staticmethod
     def backward(ctx, grad):
         return _scatter_add(ctx.shape, ctx.index, grad), None, None
+
+
+# ---------------------------------------------------------------- repeating, rolling, flipping
+
+class Tile(Function):
+    """x repeated reps[i] times along each dim (len(reps) == x.ndim; torch's Tensor.repeat). Each
+    input entry is read once per copy, so its gradient is the sum over the copies."""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.shape, ctx.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        copies_then_sizes = [n for pair in zip(ctx.reps, ctx.shape) for n in pair]
+        return grad.reshape(copies_then_sizes).sum(axis=tuple(range(0, grad.ndim * 2, 2))), None
+
+
+class Roll(Function):
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.roll(grad, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.dims), None
+
+
+# ---------------------------------------------------------------- diagonals
+
+class Diagonal(Function):
+    """The diagonal (offset) of dims dim1 and dim2, moved to the last dim, as torch.diagonal."""
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        return np.diagonal(x, offset, dim1, dim2).copy()  # numpy's diagonal view is read-only
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
+        # np.diagonal of grad_x is read-only, so write through the same positions with an index
+        offset, dim1, dim2 = ctx.args
+        rows = np.arange(grad.shape[-1]) + max(-offset, 0)
+        index = [slice(None)] * grad_x.ndim
+        index[dim1], index[dim2] = rows, rows + offset
+        # numpy puts the indexed dim where the two dims were if they are neighbours, else first
+        grad_x[tuple(index)] = np.moveaxis(grad, -1, min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0)
+        return grad_x, None, None, None
+
+
+class DiagEmbed(Function):
+    """A square matrix with the 1-D x on its diagonal (offset): torch.diag of a vector."""
+
+    @staticmethod
+    def forward(ctx, x, offset):
+        ctx.offset = offset
+        return np.diag(x, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.diagonal(grad, ctx.offset).copy(), None

@@ -21,10 +21,10 @@ class Adagrad(Optimizer):
     eps : float, default 1e-10
     """
 
+    _ranges = (("lr", "learning rate"), ("lr_decay", "lr_decay value"), ("weight_decay", "weight_decay value"),
+               ("initial_accumulator_value", "initial_accumulator_value value"), ("eps", "epsilon value"))
+
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-        if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
-            raise ValueError(f"Adagrad: invalid settings lr={lr}, lr_decay={lr_decay}, weight_decay={weight_decay}, "
-                             f"initial_accumulator_value={initial_accumulator_value}, eps={eps}")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 

@@ -25,12 +25,17 @@ class Adam(Optimizer):
 
     decoupled_weight_decay = False  # AdamW: the decay shrinks the weights instead of joining the gradient
 
+    _ranges = (("lr", "learning rate"), ("eps", "epsilon value"), ("weight_decay", "weight_decay value"))
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"{type(self).__name__}: invalid settings lr={lr}, betas={betas}, eps={eps}, "
-                             f"weight_decay={weight_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
+
+    def _check_settings(self, group):
+        super()._check_settings(group)
+        for i, beta in enumerate(group["betas"]):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
     def step(self):
         """Update every parameter that has a gradient, once.

@@ -24,10 +24,10 @@ class RMSprop(Optimizer):
         Subtract the running mean of the gradient (estimates the variance).
     """
 
+    _ranges = (("lr", "learning rate"), ("eps", "epsilon value"), ("momentum", "momentum value"),
+               ("weight_decay", "weight_decay value"), ("alpha", "alpha value"))
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        if lr < 0 or eps < 0 or momentum < 0 or weight_decay < 0 or not 0 <= alpha:
-            raise ValueError(f"RMSprop: invalid settings lr={lr}, alpha={alpha}, eps={eps}, momentum={momentum}, "
-                             f"weight_decay={weight_decay}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
 

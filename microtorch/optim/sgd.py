@@ -32,11 +32,11 @@ class SGD(Optimizer):
     [0.800000011920929]
     """
 
+    _ranges = (("lr", "learning rate"), ("momentum", "momentum value"), ("weight_decay", "weight_decay value"))
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        if lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}")
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov momentum requires a momentum and zero dampening")
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 

@@ -1,11 +1,8 @@
 """Loss functions."""
-import numpy as np
-
 from microtorch import ops
-from microtorch._checks import (_as_tensor, _batched_classes, _check_reduction, _class_targets, _class_weight,
-                                _constant, _input, _pointwise_target)
+from microtorch._checks import (_as_array, _as_tensor, _batched_classes, _check_reduction, _class_targets,
+                                _class_weight, _constant, _input, _pointwise_target)
 from microtorch._engine import apply as _apply
-from microtorch.tensor import Tensor
 
 __all__ = ["mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "l1_loss", "huber_loss", "smooth_l1_loss"]
@@ -28,23 +25,52 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy of logits (N, C, ...) or (C,) against class indices or class probabilities."""
+    """Softmax cross-entropy of logits against class indices or class probabilities, as
+    torch.nn.functional.cross_entropy.
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits (N, C, d1, ...), or (C,) for one sample.
+    target : Tensor or array
+        Integer class indices (N, d1, ...) (or a 0-d index for (C,) input), or, shaped like
+        input, floating-point class probabilities.
+    weight : Tensor or array, optional
+        (C,): each class's weight. "mean" then divides by the summed weights of the targets.
+    ignore_index : int
+        Class-index targets equal to it add nothing and count for nothing in the mean.
+    reduction : {"mean", "sum", "none"}
+    label_smoothing : float
+        In [0, 1]: the target mixes (1 - label_smoothing) of itself with label_smoothing of the uniform
+        distribution over the classes.
+
+    Returns
+    -------
+    Tensor
+        0-d, or (N, d1, ...) with reduction="none".
+
+    Notes
+    -----
+    int32 class indices are accepted, where torch wants int64 (or uint8).
+    """
     _check_reduction("cross_entropy", reduction)
     _input("cross_entropy", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    value, array = target, _as_array(target)
+    probabilities = array.shape == input.shape  # as torch: targets shaped like the input are probabilities
     input, target, added = _batched_classes("cross_entropy", input, target)
-    array = target._array if isinstance(target, Tensor) else np.asarray(target)
-    if array.dtype.kind == "f":
-        if array.shape != input.shape:
-            raise TypeError(f"cross_entropy: targets must be integer class indices of shape "
-                            f"{(input.shape[0],) + input.shape[2:]}, or class probabilities shaped like the input "
-                            f"{input.shape}; got dtype {array.dtype} and shape {array.shape}")
-        target = target if isinstance(target, Tensor) else _as_tensor(array, input)
+    if probabilities:
+        if array.dtype.kind != "f":
+            raise RuntimeError(f"cross_entropy: expected floating point type for target with class probabilities, "
+                               f"got {array.dtype} (class indices have shape {(input.shape[0],) + input.shape[2:]})")
+        if ignore_index >= 0:
+            raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target")
+        target = _as_tensor(value, input, "cross_entropy")
         if added:
             target = target.unsqueeze(0)
     else:
-        target = _class_targets("cross_entropy", input, array, ignore_index)
+        target = _class_targets("cross_entropy", input, target, ignore_index)
     out = _apply(ops.CrossEntropy, input, target, reduction, _class_weight("cross_entropy", weight, input),
                  ignore_index, float(label_smoothing))
     return out.squeeze(0) if added and reduction == "none" else out
