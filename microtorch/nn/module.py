@@ -317,6 +317,13 @@ class Module:
         return _Listing(pairs)
 
     def children(self):
+        """Return the direct submodules, in assignment order, each once.
+
+        Returns
+        -------
+        list of Module
+            A list that ``next()`` also accepts (PyTorch returns a generator).
+        """
         return _Listing(module for _, module in self.named_children())
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -346,6 +353,13 @@ class Module:
         return _Listing(pairs)
 
     def modules(self):
+        """Return this module and every submodule below it, parents before children, each once.
+
+        Returns
+        -------
+        list of Module
+            A list that ``next()`` also accepts (PyTorch returns a generator).
+        """
         return _Listing(module for _, module in self.named_modules())
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate):
@@ -373,6 +387,18 @@ class Module:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """Return the registered buffers (running statistics, say) of this module and its submodules.
+
+        Parameters
+        ----------
+        recurse : bool, default True
+            Include the submodules' buffers; False lists this module's own only.
+
+        Returns
+        -------
+        list of Tensor
+            In definition order, each once; a list that ``next()`` also accepts.
+        """
         return _Listing(b for _, b in self.named_buffers(recurse=recurse))
 
     def num_parameters(self):

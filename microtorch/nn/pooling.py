@@ -165,6 +165,7 @@ class _AdaptivePool(Module):
 
 
 class _AdaptiveMaxPool(_AdaptivePool):
+    """Shared by the adaptive max poolings: output_size and return_indices (also return each maximum's index)."""
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
