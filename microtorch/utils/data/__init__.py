@@ -3,13 +3,20 @@
 Usage::
 
     dataset = TensorDataset(images, labels)
-    loader = DataLoader(dataset, batch_size=64, shuffle=True, generator=0)
+    loader = DataLoader(dataset, batch_size=64, shuffle=True, num_workers=2)
     for x, y in loader:
         ...
-"""
-from microtorch.utils.data.dataloader import DataLoader, default_collate
-from microtorch.utils.data.dataset import Dataset, Subset, TensorDataset, random_split
-from microtorch.utils.data.sampler import RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate", "Sampler",
-           "SequentialSampler", "RandomSampler"]
+dataset.py (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split),
+sampler.py (the samplers), dataloader.py (DataLoader, its worker processes, default_collate).
+"""
+from microtorch.utils.data import dataloader, dataset, sampler
+from microtorch.utils.data.dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from microtorch.utils.data.dataset import (ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
+                                           random_split)
+from microtorch.utils.data.sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                                           SubsetRandomSampler, WeightedRandomSampler)
+
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
+           "default_collate", "default_convert", "get_worker_info", "Sampler", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
