@@ -80,8 +80,8 @@ def _torch_twin(layer):
     import torch
     twin = torch.nn.Conv2d(IN_CHANNELS, OUT_CHANNELS, KERNEL)
     with torch.no_grad():
-        twin.weight.copy_(torch.from_numpy(layer.weight.data))
-        twin.bias.copy_(torch.from_numpy(layer.bias.data))
+        twin.weight.copy_(torch.from_numpy(layer.weight.numpy()))
+        twin.bias.copy_(torch.from_numpy(layer.bias.numpy()))
     return twin
 
 
@@ -89,8 +89,8 @@ def _agreement(layer, twin, x, upstream):
     """The largest relative difference between the two libraries' outputs and gradients."""
     out, inputs = _step_ours(layer, x, upstream)
     reference, reference_inputs = _step_torch(twin, x, upstream)
-    pairs = [(out.data, reference), (inputs.grad.data, reference_inputs.grad),
-             (layer.weight.grad.data, twin.weight.grad), (layer.bias.grad.data, twin.bias.grad)]
+    pairs = [(out.numpy(), reference), (inputs.grad.numpy(), reference_inputs.grad),
+             (layer.weight.grad.numpy(), twin.weight.grad), (layer.bias.grad.numpy(), twin.bias.grad)]
     worst = 0.0
     for mine, theirs in pairs:
         theirs = theirs.detach().numpy()
@@ -117,7 +117,7 @@ def _memory(layer, x, upstream):
         out = layer(inputs)
         after_forward, _ = tracemalloc.get_traced_memory()
         out.backward(upstream)
-        gradients = sum(a.nbytes for a in (inputs.grad.data, layer.weight.grad.data, layer.bias.grad.data))
+        gradients = sum(a.nbytes for a in (inputs.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()))
         del out  # the output itself is the caller's, not a buffer of the op
         gc.collect()
         after_backward, peak = tracemalloc.get_traced_memory()

@@ -216,7 +216,7 @@ class MLP:
             model = mt.nn.Sequential(mt.nn.Linear(*self.sizes[:2], dtype=dtype), mt.nn.Tanh(),
                                      mt.nn.Linear(*self.sizes[1:], dtype=dtype))
             for p, value in zip(model.parameters(), params):
-                p.data[...] = value
+                p.numpy()[...] = value
             optimizer = mt.optim.SGD(model.parameters(), lr=LEARNING_RATE)
             inputs, targets = mt.tensor(x), mt.tensor(y)
             cross_entropy = F.cross_entropy

@@ -48,7 +48,7 @@ def accuracy(model, x, y, batch_size=500):
     with microtorch.no_grad():
         for start in range(0, len(x), batch_size):
             logits = model(microtorch.tensor(x[start:start + batch_size]))
-            correct += int((logits.argmax(dim=1).data == y[start:start + batch_size]).sum())
+            correct += int((logits.argmax(dim=1).numpy() == y[start:start + batch_size]).sum())
     model.train()
     return correct / len(x)
 

@@ -19,11 +19,17 @@ import sys as _sys
 
 import numpy as _np
 
-from microtorch import autograd, linalg, nn, ops, optim, random, return_types, utils
+from microtorch import _dtype, autograd, backends, cuda, linalg, nn, ops, optim, random, return_types, utils
+from microtorch._dtype import dtype, finfo, get_default_dtype, iinfo, set_default_dtype
 from microtorch._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from microtorch.autograd import Function, GradcheckError, detect_anomaly, gradcheck, set_detect_anomaly
-from microtorch.creation import (arange, from_numpy, full, ones, ones_like, rand, randn, tensor, uniform, zeros,
-                                 zeros_like)
+from microtorch.autograd import (detect_anomaly, Function, gradcheck, GradcheckError, inference_mode,
+                                 is_inference_mode_enabled, set_detect_anomaly)
+from microtorch.creation import (arange, as_tensor, asarray, bernoulli, BoolTensor, ByteTensor, CharTensor,
+                                 DoubleTensor, empty, empty_like, eye, FloatTensor, from_numpy, full, full_like,
+                                 HalfTensor, IntTensor, linspace, logspace, LongTensor, multinomial, normal, ones,
+                                 ones_like, poisson, rand, rand_like, randint, randint_like, randn, randn_like,
+                                 randperm, ShortTensor, tensor, uniform, zeros, zeros_like)
+from microtorch.device import device
 from microtorch.draw import draw, draw_to_html, to_dot
 from microtorch.functional import *  # noqa: F401,F403  (the torch.* functions: sin, sum, cat, ...; see its __all__)
 from microtorch.functional import absolute, clamp
@@ -43,10 +49,12 @@ from microtorch.utils.dlpack import from_dlpack
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace
 
-# dtypes, by torch's names (numpy dtypes underneath); `float`, `int` and `bool` shadow the builtins
-# only inside this namespace, as they do in torch.
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-int8, int16, int32, int64, uint8, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8, _np.bool_
+# dtypes, by torch's names (microtorch.dtype objects standing for numpy dtypes, see _dtype.py);
+# `float`, `int` and `bool` shadow the builtins only inside this namespace, as they do in torch.
+float16, float32, float64, complex64, complex128 = (_dtype._BY_NAME[name] for name in (
+    "float16", "float32", "float64", "complex64", "complex128"))
+int8, int16, int32, int64, uint8, bool_ = (_dtype._BY_NAME[name] for name in (
+    "int8", "int16", "int32", "int64", "uint8", "bool"))
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 bool = bool_

@@ -139,17 +139,22 @@ def _broadcasts_to(shape, target):
     return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
 
 
-def _check_in_place(op, t, value):
-    """An in-place update keeps the tensor's shape and dtype: check the value before touching the data."""
-    value = _array_or_scalar(_operand(value, op))
-    shape = np.shape(value)
-    if not _broadcasts_to(shape, t.shape):
-        raise RuntimeError(f"{op}: a value of shape {shape} cannot be broadcast to the tensor's shape {t.shape}")
-    if op in ("add_", "sub_", "mul_", "div_"):
-        result = np.result_type(t._array, value) if op != "div_" else np.result_type(t._array, value, np.float32)
-        if not np.can_cast(result, t.dtype, "same_kind"):
-            raise RuntimeError(f"{op}: the result type {result} cannot be stored in the tensor's dtype {t.dtype} "
-                               f"(shape {t.shape}); convert the tensor first, e.g. with .float()")
+def _check_in_place(op, t, result, casting="same_kind"):
+    """An in-place op keeps the tensor's shape and dtype: check its out-of-place result before the
+    tensor is touched (torch's messages)."""
+    if result.shape != t.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the broadcast shape "
+                           f"{list(result.shape)}")
+    if casting == "same_kind" and not np.can_cast(result._array.dtype, t._array.dtype, "same_kind"):
+        raise RuntimeError(f"{op}: result type {_legacy_name(result._array.dtype)} can't be cast to the desired "
+                           f"output type {_legacy_name(t._array.dtype)}; convert the tensor first, e.g. with .float()")
+
+
+def _legacy_name(dtype):
+    """torch's scalar type name of a numpy dtype, as its messages print it: Float, Long, ..."""
+    names = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
+             "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+    return names.get(np.dtype(dtype).name, str(dtype))
 
 
 def _check_matmul(a, b):

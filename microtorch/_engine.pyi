@@ -22,6 +22,14 @@ class VersionCounter:
 def bump_version(t: TensorBase) -> None:
     """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
 
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its .grad, as torch's (next_functions names it)."""
+
+    variable: TensorBase
+    next_functions: tuple[()]
+    def __init__(self, variable: TensorBase) -> None: ...
+    def name(self) -> str: ...
+
 class Context:
     """What an op's forward leaves for its backward: `ctx` in `forward(ctx, ...)`."""
 
@@ -33,7 +41,13 @@ class Context:
     @property
     def saved_tensors(self) -> tuple[Any, ...]: ...
     @property
-    def name(self) -> str: ...
+    def op_name(self) -> str:
+        """The op's name, as microtorch's messages and drawings show it: "Mul"."""
+    def name(self) -> str:
+        """torch's name of this node: "MulBackward0" (see _TORCH_NODE_NAMES)."""
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One (node, 0) pair per tensor input, as torch's."""
     @property
     def inputs(self) -> tuple[Any, ...]:
         """One entry per forward input: the parent Context, the leaf Tensor, or the constant value."""
@@ -55,8 +69,8 @@ class TensorBase:
     @property
     def _array(self) -> NDArray[Any]: ...
     @property
-    def data(self) -> NDArray[Any]:
-        """The underlying numpy array."""
+    def data(self) -> Any:
+        """A new tensor sharing this one's storage, outside the graph, with its own version counter."""
     @data.setter
     def data(self, value: NDArray[Any] | TensorBase) -> None: ...
     @property
@@ -78,6 +92,9 @@ def own_grad(t: TensorBase) -> NDArray[Any] | None:
 
 def detach(t: TensorBase) -> Any:
     """A new leaf sharing t's data and its version counter."""
+
+def rebind(t: TensorBase, result: TensorBase) -> None:
+    """t becomes result in the graph: how an in-place op on a tensor that autograd records is done."""
 
 def make_tensor(array: NDArray[Any], requires_grad: bool = False) -> Any:
     """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""

@@ -213,7 +213,7 @@ def _tensor_graph(root, show_grad, params, show_value):
         ctx = stack.pop()
         if ctx.is_released:
             raise RuntimeError(
-                f"draw: the graph was freed by backward (at {ctx.name}); call "
+                f"draw: the graph was freed by backward (at {ctx.op_name}); call "
                 "backward(retain_graph=True) to draw the graph after backward")
         me, _ = graph.name_of(ctx)
         lines = [_op_text(ctx), _shape_text(ctx.output_shape, ctx.output_dtype)]
@@ -317,7 +317,7 @@ def _op_text(ctx):
             continue
         text = _format_arg(value)
         args.append(f"{names[position]}={text}" if position < len(names) else text)
-    return f"{ctx.name}({', '.join(args)})" if args else ctx.name
+    return f"{ctx.op_name}({', '.join(args)})" if args else ctx.op_name
 
 
 def _format_arg(value):

@@ -6,6 +6,8 @@ the same seed gives the same numbers run after run, but not the numbers torch gi
 """
 import numpy as np
 
+from microtorch.device import _check_device
+
 
 class Generator:
     """A source of random numbers, as ``torch.Generator``.
@@ -22,9 +24,7 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
-            raise RuntimeError(f"Generator: microtorch runs on the CPU only, got device {device!r}")
-        self.device = "cpu"
+        self.device = _check_device(device, "Generator")
         self.seed()
 
     def manual_seed(self, seed):

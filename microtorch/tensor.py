@@ -13,14 +13,21 @@ from microtorch import _engine, linalg, ops, return_types
 from microtorch._checks import (_SCALARS, _array_or_scalar, _as_array, _as_dtype, _bool_mask, _broadcasts_to,
                                 _check_batch_product, _check_broadcast, _check_in_place, _check_index_range,
                                 _check_matmul, _check_matrix_product, _check_matrix_vector, _check_reshape,
-                                _check_vectors, _describe, _index_of, _int_index, _needs_probe, _normalize_dim,
-                                _operand, _reduction_args, _shape_args, _triangle_args, _where_args)
+                                _check_vectors, _describe, _index_of, _int_index, _legacy_name, _needs_probe,
+                                _normalize_dim, _operand, _reduction_args, _shape_args, _triangle_args, _where_args)
+from microtorch._dtype import _default_numpy, from_numpy_dtype
 from microtorch._grad_mode import is_grad_enabled
 from microtorch._hooks import RemovableHandle
 from microtorch._promotion import _promote
+from microtorch._tensor_str import tensor_format, tensor_repr
+from microtorch.device import CPU, _check_device
+from microtorch.device import device as Device
+from microtorch.random import _numpy_rng
 
 _apply = _engine.apply
 _make = _engine.make_tensor
+_LEGACY_DTYPES = [np.dtype(d) for d in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+                                        np.uint8, np.bool_)]
 
 
 def _array_of(data, dtype=None):
@@ -39,8 +46,8 @@ def _array_of(data, dtype=None):
             raise ValueError(f"tensor(): could not build a tensor from {_describe(data)}: {error}") from None
         if array.dtype == object or array.dtype.kind not in "biufc":
             raise TypeError(f"tensor(): could not build a numeric tensor from {_describe(data)}")
-        if array.dtype == np.float64 and not isinstance(data, np.generic):
-            array = array.astype(np.float32)  # Python floats default to float32, as in torch
+        if array.dtype == np.float64 and not isinstance(data, np.generic) and dtype is None:
+            array = array.astype(_default_numpy())  # Python floats take the default dtype (float32), as in torch
     else:
         raise TypeError(f"tensor(): expected a number, a (nested) list, a numpy array or a Tensor, "
                         f"got {type(data).__name__}")
@@ -92,18 +99,51 @@ def _integral_unary(fn):
     return method
 
 
+def _in_place_twin(name, method):
+    """The in-place form of a one-input method: Tensor.exp_ is _in_place_twin("exp_", "exp")."""
+    def in_place(self):
+        return self._update(name, getattr(self, method))
+
+    in_place.__name__ = in_place.__qualname__ = name
+    in_place.__doc__ = f"Tensor.{method.strip('_')}, in place (see Tensor._update)."
+    return in_place
+
+
+def _cast_method(name, dtype):
+    """Tensor.float and its kin: x.float() is x.to(microtorch.float32)."""
+    def cast(self):
+        return self.to(dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"This tensor as {np.dtype(dtype).name} (itself if it already is), recorded for autograd."
+    return cast
+
+
 class Tensor(_engine.TensorBase):
     """An n-dimensional array with autograd, backed by a numpy ndarray.
 
-    Tensor(data, requires_grad=False, dtype=None) copies data. Floats from Python
-    lists become float32 and ints int64, as in PyTorch; numpy arrays keep their dtype.
+    Tensor(data, requires_grad=False, dtype=None) copies data. As torch.Tensor, numbers and
+    (nested) lists become float32 (the default dtype) unless dtype is given; numpy arrays and
+    tensors keep their dtype, as in the original microtorch (torch.Tensor makes them float32).
+    Tensor(*sizes) and Tensor() are torch's legacy constructor: a float32 tensor of that shape
+    (zeros, where torch leaves the memory uninitialized), or an empty one. microtorch.tensor()
+    infers the dtype (ints stay int64).
     """
 
     __slots__ = ()
     __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _array_of(data, dtype)
+    def __init__(self, *args, requires_grad=False, dtype=None, device=None):
+        _check_device(device, "Tensor")
+        if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            self.data = np.zeros(args or (0,), _default_numpy() if dtype is None else _as_dtype(dtype))
+        elif len(args) > 3:
+            raise TypeError(f"Tensor(): expected (data, requires_grad, dtype) or sizes, got {len(args)} arguments")
+        else:
+            data, requires_grad, dtype = args + (requires_grad, dtype)[len(args) - 1:]
+            if dtype is None and not isinstance(data, (np.ndarray, _engine.TensorBase)):
+                dtype = _default_numpy()
+            self.data = _array_of(data, dtype)
         self.requires_grad = requires_grad
 
     # ------------------------------------------------------------ basics
@@ -127,7 +167,10 @@ class Tensor(_engine.TensorBase):
         self._grad_array = value
 
     shape = property(lambda self: self._array.shape, doc="The shape, a tuple of ints.")
-    dtype = property(lambda self: self._array.dtype, doc="The numpy dtype.")
+    dtype = property(lambda self: from_numpy_dtype(self._array.dtype),
+                     doc="The element type, a microtorch.dtype (it equals the numpy dtype).")
+    device = property(lambda self: CPU, doc="Always the CPU: microtorch has no other device.")
+    is_cuda = property(lambda self: False, doc="False: microtorch runs on the CPU only.")
     ndim = property(lambda self: self._array.ndim, doc="The number of dimensions.")
 
     def size(self, dim=None):
@@ -158,15 +201,10 @@ class Tensor(_engine.TensorBase):
         return self.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self._array, separator=" ", prefix="Tensor(")
-        extras = ""
-        if self.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.dtype}"
-        if self.grad_fn is not None:
-            extras += f", grad_fn={self.grad_fn!r}"
-        elif self.requires_grad:
-            extras += ", requires_grad=True"
-        return f"Tensor({body}{extras})"
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        return tensor_format(self, spec)
 
     __str__ = __repr__
     __hash__ = object.__hash__
@@ -263,50 +301,138 @@ class Tensor(_engine.TensorBase):
         """
         return _apply(ops._Clone, self)
 
-    def to(self, dtype) -> "Tensor":
-        """Return the tensor converted to ``dtype`` (self itself when it already has it).
+    # ------------------------------------------------------------ conversion: dtype and device
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False) -> "Tensor":
+        """This tensor in another dtype: to(dtype), to(device), to(device, dtype), to(other),
+        to(dtype=..., device=...); itself when nothing changes (unless copy=True), as in torch.
+        non_blocking is accepted and changes nothing. Any device but the CPU raises."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, Device)) or (isinstance(arg, int) and not isinstance(arg, bool)):
+                device = arg
+            else:
+                dtype = arg
+        _check_device(device, "to")
+        result = self
+        if dtype is not None and _as_dtype(dtype) != self._array.dtype:
+            result = _apply(ops._Cast, self, _as_dtype(dtype))
+        return self.clone() if copy and result is self else result
+
+    def type(self, dtype=None) -> "Tensor":
+        """The legacy type name ("microtorch.FloatTensor") with no argument; else to(dtype), where
+        dtype may also be a name like "torch.LongTensor"."""
+        if dtype is None:
+            return f"microtorch.{_legacy_name(self._array.dtype)}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            module, _, name = dtype.rpartition(".")
+            if module.endswith("cuda"):
+                _check_device("cuda", "type")
+            legacy = {f"{_legacy_name(d)}Tensor": d for d in _LEGACY_DTYPES}
+            if name not in legacy:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = legacy[name]
+        return self.to(dtype)
+
+    def type_as(self, other) -> "Tensor":
+        """Return self converted to other's dtype: ``self.to(other.dtype)``.
 
         Parameters
         ----------
-        dtype : numpy dtype or microtorch dtype (``microtorch.float64``, ...)
-
-        Returns
-        -------
-        Tensor
-
-        Notes
-        -----
-        Only dtypes: microtorch runs on the CPU, so ``to('cuda')`` and devices are not accepted.
-        """
-        dtype = _as_dtype(dtype)
-        return self if dtype == self.dtype else _apply(ops._Cast, self, dtype)
-
-    def float(self) -> "Tensor":
-        """Return the tensor as float32: ``self.to(microtorch.float32)``.
+        other : Tensor
 
         Returns
         -------
         Tensor
         """
-        return self.to(np.float32)
+        return self.to(other.dtype)
 
-    def double(self) -> "Tensor":
-        """Return the tensor as float64: ``self.to(microtorch.float64)``.
+    # x.float(), x.long(), ...: x.to(that dtype)
+    float, double, half, long, int, short, char, byte, bool = (_cast_method(name, dtype) for name, dtype in [
+        ("float", np.float32), ("double", np.float64), ("half", np.float16), ("long", np.int64), ("int", np.int32),
+        ("short", np.int16), ("char", np.int8), ("byte", np.uint8), ("bool", np.bool_)])
+
+    def element_size(self) -> int:
+        """Return the size of one element in bytes.
+
+        Returns
+        -------
+        int
+        """
+        return self._array.itemsize
+
+    def cpu(self) -> "Tensor":
+        """Itself: every tensor is on the CPU."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        """Raises: microtorch runs on the CPU only."""
+        _check_device("cuda" if device is None else device, "cuda")
+        return self
+
+    # ------------------------------------------------------------ constructors: new_* keep dtype
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A copy of data as a new leaf, in this tensor's dtype unless dtype is given."""
+        return Tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of size filled with fill_value, in self's dtype unless dtype is given.
+
+        Parameters
+        ----------
+        size : tuple of int
+        fill_value : number
+        dtype : dtype, optional
+        device : optional
+            Only the CPU.
+        requires_grad : bool, default False
 
         Returns
         -------
         Tensor
         """
-        return self.to(np.float64)
+        _check_device(device, "new_full")
+        array = np.full(_shape_args((size,)), fill_value, _as_dtype(self._array.dtype if dtype is None else dtype))
+        return _make(array, requires_grad)
 
-    def long(self) -> "Tensor":
-        """Return the tensor as int64: ``self.to(microtorch.int64)``.
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of zeros, in self's dtype unless dtype is given: ``new_full(size, 0)``.
+
+        Parameters
+        ----------
+        *size : int or tuple of int
+        dtype, device, requires_grad
+            As for ``new_full``.
 
         Returns
         -------
         Tensor
         """
-        return self.to(np.int64)
+        return self.new_full(_shape_args(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of ones, in self's dtype unless dtype is given: ``new_full(size, 1)``.
+
+        Parameters
+        ----------
+        *size : int or tuple of int
+        dtype, device, requires_grad
+            As for ``new_full``.
+
+        Returns
+        -------
+        Tensor
+        """
+        return self.new_full(_shape_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad=True) -> "Tensor":
         """Set ``requires_grad`` in place and return self.
@@ -1249,9 +1375,7 @@ class Tensor(_engine.TensorBase):
         else:
             raise TypeError(f"setitem: unsupported value type {type(value).__name__}")
         records = is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
-        if records and self.is_leaf and self.requires_grad:
-            raise RuntimeError("setitem: a leaf tensor that requires grad cannot be modified in place; "
-                               "use `with microtorch.no_grad():` to change its values")
+        self._check_leaf()
         try:
             probe = self._array[index]
             np.broadcast_to(value_array, probe.shape)
@@ -1264,175 +1388,345 @@ class Tensor(_engine.TensorBase):
             self._array[index] = value_array
             _engine.bump_version(self)
             return
-        self._take_place_of(_apply(ops.SetItem, self, index, value))
-
-    def _take_place_of(self, result):
-        """Become result in the graph: how an in-place change is recorded. The old array is not
-        written to, so a node that saved it still backpropagates through the old values."""
-        self.data = result._array if result.dtype == self.dtype else result._array.astype(self.dtype)
-        self.grad_fn = result.grad_fn
-        self.requires_grad = True  # also when only the other operand required grad
+        _engine.rebind(self, _apply(ops.SetItem, self, index, value))
 
     # ------------------------------------------------------------ in-place updates
-    def _augmented(self, op, in_place, out_of_place, other):
-        """x += y and its kin, as in torch: the tensor itself changes. Where autograd records nothing
-        (no_grad, or nothing requires grad) its storage is written and its version bumped; otherwise
-        the op runs out of place and this tensor takes the result's place in the graph."""
-        records = is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
-        if not records:
-            return in_place(self, other)
-        if self.is_leaf and self.requires_grad:
+    # One mechanism for every in-place op: the op runs out of place, then its result becomes this
+    # tensor's value. Where autograd records nothing (no_grad, or nothing requires grad) the result
+    # is written into the storage, so views and .data see it, and the version is bumped; where it
+    # records (a non-leaf, or an operand that requires grad) this tensor takes the result's place
+    # in the graph (_engine.rebind), which gives torch's gradients. A leaf that requires grad
+    # refuses outside no_grad, as in torch.
+
+    def _check_leaf(self):
+        if self.requires_grad and self.grad_fn is None and is_grad_enabled():
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        _check_in_place(op, self, other)
-        self._take_place_of(out_of_place(self, other))
+
+    def _update(self, op, compute, casting="same_kind"):
+        """Make compute()'s result (the op out of place) this tensor's value, in place."""
+        self._check_leaf()
+        result = compute()
+        _check_in_place(op, self, result, casting)
+        if result.grad_fn is None:
+            np.copyto(self._array, result._array, casting="unsafe")
+            _engine.bump_version(self)
+        else:
+            _engine.rebind(self, result if result.dtype == self.dtype else result.to(self.dtype))
         return self
 
-    def _in_place(self, op, update, operand):
-        if is_grad_enabled() and self.requires_grad:
-            raise RuntimeError(f"{op}: a tensor that requires grad cannot be modified in place while grad "
-                               "mode is on; wrap the update in `with microtorch.no_grad():`")
-        _check_in_place(op, self, operand)
-        update(self._array)
-        _engine.bump_version(self)
+    def _fill(self, op, values, casting="unsafe"):
+        """values (a Tensor, or an array or number that is a constant) replace this tensor's; the
+        gradient goes to values where it is a Tensor that requires grad, none to the old values."""
+        if not isinstance(values, np.ndarray):
+            values = _operand(values, op)
+            _check_broadcast(op, self, values)
+        return self._update(op, lambda: _apply(ops.Where, np.True_, values, self), casting)
+
+    def _reshape_in_place(self, compute):
+        """t_, squeeze_, ...: this tensor becomes a view of itself with another shape."""
+        self._check_leaf()
+        result = compute()
+        if result.grad_fn is None:
+            self.data = result._array  # a view of the same storage
+            _engine.bump_version(self)
+        else:
+            _engine.rebind(self, result)
         return self
 
-    def add_(self, other) -> "Tensor":
-        """Add ``other`` to self in place.
+    def add_(self, other, *, alpha=1) -> "Tensor":
+        """self += alpha * other, in place."""
+        return self._update("add_", lambda: self + (other if alpha == 1 else other * alpha))
 
-        Parameters
-        ----------
-        other : Tensor or number
-            Broadcast against self.
-
-        Returns
-        -------
-        Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
-        """
-        return self._in_place("add_", lambda data: np.add(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
-
-    def sub_(self, other) -> "Tensor":
-        """Subtract ``other`` from self in place.
-
-        Parameters
-        ----------
-        other : Tensor or number
-            Broadcast against self.
-
-        Returns
-        -------
-        Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
-        """
-        return self._in_place("sub_", lambda data: np.subtract(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
+    def sub_(self, other, *, alpha=1) -> "Tensor":
+        """self -= alpha * other, in place."""
+        return self._update("sub_", lambda: self - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other) -> "Tensor":
-        """Multiply self by ``other`` in place.
+        """self *= other, in place.
 
         Parameters
         ----------
         other : Tensor or number
-            Broadcast against self.
+            Broadcast against self; the result keeps self's shape and dtype.
 
         Returns
         -------
         Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+            self after mul_ (version bumped, as ``fill_``).
         """
-        return self._in_place("mul_", lambda data: np.multiply(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
+        return self._update("mul_", lambda: self * other)
 
     def div_(self, other) -> "Tensor":
-        """Divide self by ``other`` in place.
+        """self /= other, in place.
 
         Parameters
         ----------
         other : Tensor or number
-            Broadcast against self.
+            Broadcast against self; the result keeps self's shape and dtype.
 
         Returns
         -------
         Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+            self after div_ (version bumped, as ``fill_``).
         """
-        return self._in_place("div_", lambda data: np.divide(data, _array_or_scalar(other), out=data, casting="unsafe"), other)
+        return self._update("div_", lambda: self / other)
 
-    def __iadd__(self, other) -> "Tensor":
-        return self._augmented("add_", Tensor.add_, Tensor.__add__, other)
+    def pow_(self, exponent) -> "Tensor":
+        """self **= exponent, in place.
 
-    def __isub__(self, other) -> "Tensor":
-        return self._augmented("sub_", Tensor.sub_, Tensor.__sub__, other)
+        Parameters
+        ----------
+        exponent : Tensor or number
 
-    def __imul__(self, other) -> "Tensor":
-        return self._augmented("mul_", Tensor.mul_, Tensor.__mul__, other)
+        Returns
+        -------
+        Tensor
+            self after pow_ (version bumped, as ``fill_``).
+        """
+        return self._update("pow_", lambda: self ** exponent)
 
-    def __itruediv__(self, other) -> "Tensor":
-        return self._augmented("div_", Tensor.div_, Tensor.__truediv__, other)
+    def floor_divide_(self, other) -> "Tensor":
+        """self //= other, in place; no gradient flows through it (as the rounding has none)."""
+        return self._fill("floor_divide_", np.floor_divide(self._array, _array_or_scalar(_operand(other, "floor_divide_"))),
+                          "same_kind")
+
+    def remainder_(self, other) -> "Tensor":
+        """self %= other, in place (Python's sign rule, as torch.remainder): self - other * floor(self / other)."""
+        quotient = np.floor_divide(self._array, _array_or_scalar(_operand(other, "remainder_")))
+        return self._update("remainder_", lambda: self - other * quotient)
+
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
+    __ifloordiv__, __imod__ = floor_divide_, remainder_
+
+    neg_, abs_, exp_, log_, sqrt_, relu_, sigmoid_, tanh_ = (
+        _in_place_twin(name, method) for name, method in [
+            ("neg_", "__neg__"), ("abs_", "abs"), ("exp_", "exp"), ("log_", "log"), ("sqrt_", "sqrt"),
+            ("relu_", "relu"), ("sigmoid_", "sigmoid"), ("tanh_", "tanh")])
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        """Clamp self into [min, max] in place, as ``clamp``.
+
+        Parameters
+        ----------
+        min, max : number or Tensor, optional
+
+        Returns
+        -------
+        Tensor
+            self after clamp_ (version bumped, as ``fill_``).
+        """
+        return self._update("clamp_", lambda: self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min) -> "Tensor":
+        """Clamp self from below in place: ``clamp_(min=min)``.
+
+        Parameters
+        ----------
+        min : number or Tensor
+
+        Returns
+        -------
+        Tensor
+            self after clamp_min_ (version bumped, as ``fill_``).
+        """
+        return self._update("clamp_min_", lambda: self.clamp(min=min))
+
+    def clamp_max_(self, max) -> "Tensor":
+        """Clamp self from above in place: ``clamp_(max=max)``.
+
+        Parameters
+        ----------
+        max : number or Tensor
+
+        Returns
+        -------
+        Tensor
+            self after clamp_max_ (version bumped, as ``fill_``).
+        """
+        return self._update("clamp_max_", lambda: self.clamp(max=max))
+
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> "Tensor":
+        """self += value * tensor1 * tensor2, in place."""
+        return self._update("addcmul_", lambda: self + tensor1 * tensor2 * value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> "Tensor":
+        """self += value * tensor1 / tensor2, in place."""
+        return self._update("addcdiv_", lambda: self + tensor1 / tensor2 * value)
+
+    def lerp_(self, end, weight) -> "Tensor":
+        """self += weight * (end - self), in place."""
+        return self._update("lerp_", lambda: self + (end - self) * weight)
+
+    def masked_fill_(self, mask, value) -> "Tensor":
+        """Set self to value where mask is True, in place, as ``masked_fill``.
+
+        Parameters
+        ----------
+        mask : bool Tensor
+            Broadcast against self.
+        value : number or 0-d Tensor
+
+        Returns
+        -------
+        Tensor
+            self after masked_fill_ (version bumped, as ``fill_``).
+        """
+        return self._update("masked_fill_", lambda: self.masked_fill(mask, value))
+
+    def index_fill_(self, dim, index, value) -> "Tensor":
+        """value at the positions index (1-D integers) along dim, in place."""
+        dim = _normalize_dim(dim, self.ndim, "index_fill_")
+        index = _int_index(index, "index_fill_")
+        length = self.shape[dim] if self.ndim else 1
+        _check_index_range(index, length, "index_fill_", dim)
+        chosen = np.zeros(length, dtype=bool)
+        chosen[index.reshape(-1)] = True
+        return self.masked_fill_(chosen.reshape((-1,) + (1,) * (self.ndim - dim - 1)), value)
 
     def copy_(self, source) -> "Tensor":
-        """Copy ``source``'s values into self in place (broadcast, cast to self's dtype).
-
-        Parameters
-        ----------
-        source : Tensor, array or number
-
-        Returns
-        -------
-        Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
-        """
-        return self._in_place("copy_", lambda data: np.copyto(data, _array_or_scalar(source), casting="unsafe"), source)
+        """source's values (broadcast, cast to this tensor's dtype) written into this tensor."""
+        return self._fill("copy_", source)
 
     def fill_(self, value) -> "Tensor":
-        """Fill self with ``value`` in place.
+        """Fill self with value, in place.
 
         Parameters
         ----------
-        value : number
+        value : number or 0-d Tensor
 
         Returns
         -------
         Tensor
-            self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
+            self, its version counter bumped (as every in-place op).
         """
-        return self._in_place("fill_", lambda data: data.fill(value), value)
+        return self._fill("fill_", value)
 
     def zero_(self) -> "Tensor":
-        """Fill self with zeros in place.
+        """Fill self with zeros, in place.
+
+        Returns
+        -------
+        Tensor
+            self after zero_ (version bumped, as ``fill_``).
+        """
+        return self._fill("zero_", 0)
+
+    # the random fills: values from microtorch's generator (or `generator=`), no gradient
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of U(a, b).
+
+        Parameters
+        ----------
+        a, b : float
+        generator : microtorch.Generator, optional
+            The default generator when omitted; numpy's stream, not PyTorch's.
+
+        Returns
+        -------
+        Tensor
+            self after uniform_ (version bumped, as ``fill_``).
+        """
+        return self._fill("uniform_", _numpy_rng(generator).uniform(a, b, self.shape))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of N(mean, std**2).
+
+        Parameters
+        ----------
+        mean, std : float
+        generator : microtorch.Generator, optional
+            As for ``uniform_``.
+
+        Returns
+        -------
+        Tensor
+            self after normal_ (version bumped, as ``fill_``).
+        """
+        return self._fill("normal_", _numpy_rng(generator).normal(mean, std, self.shape))
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of the exponential distribution of rate lambd.
+
+        Parameters
+        ----------
+        lambd : float, default 1.0
+        generator : microtorch.Generator, optional
+            As for ``uniform_``.
+
+        Returns
+        -------
+        Tensor
+            self after exponential_ (version bumped, as ``fill_``).
+        """
+        return self._fill("exponential_", _numpy_rng(generator).exponential(1.0 / lambd, self.shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        """1 with probability p (a number, or a tensor of probabilities broadcast to self), else 0."""
+        return self._fill("bernoulli_", _numpy_rng(generator).random(self.shape) < _array_or_scalar(p))
+
+    def random_(self, low=None, high=None, *, generator=None) -> "Tensor":
+        """Integers uniform in [low, high); random_(high) is [0, high); random_() spans the integers
+        the dtype holds exactly (2**24 for float32, 2**53 for float64, as torch)."""
+        if high is None:
+            low, high = 0, low
+        if high is None:
+            kind, bits = self.dtype.kind, {"e": 11, "f": 24, "d": 53}.get(self.dtype.char)
+            high = 2 if kind == "b" else (1 << bits) + 1 if kind == "f" else int(np.iinfo(self._array.dtype).max)
+        return self._fill("random_", _numpy_rng(generator).integers(low, high, self.shape))
+
+    def t_(self) -> "Tensor":
+        """Transpose a tensor of at most 2 dims in place, as ``t``.
 
         Returns
         -------
         Tensor
             self.
-
-        Notes
-        -----
-        In place: bumps the tensor's version counter, so a graph that saved the old values refuses to backpropagate.
         """
-        return self._in_place("zero_", lambda data: data.fill(0), 0)
+        return self._reshape_in_place(self.t)
+
+    def transpose_(self, dim0, dim1) -> "Tensor":
+        """Swap dims dim0 and dim1 in place, as ``transpose``.
+
+        Parameters
+        ----------
+        dim0, dim1 : int
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
+        return self._reshape_in_place(lambda: self.transpose(dim0, dim1))
+
+    def squeeze_(self, dim=None) -> "Tensor":
+        """Squeeze self in place, as ``squeeze``: self takes the new shape.
+
+        Parameters
+        ----------
+        dim : int, optional
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
+        return self._reshape_in_place(lambda: self.squeeze(dim))
+
+    def unsqueeze_(self, dim) -> "Tensor":
+        """Unsqueeze self in place, as ``unsqueeze``: self takes the new shape.
+
+        Parameters
+        ----------
+        dim : int
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
+        return self._reshape_in_place(lambda: self.unsqueeze(dim))
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":

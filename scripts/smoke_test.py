@@ -55,7 +55,7 @@ def check_training_step():
     model = microtorch.Linear(3, 1, dtype=np.float64)
     optimizer = microtorch.SGD(model.parameters(), lr=0.1)
 
-    weight, bias = model.weight.data.copy(), model.bias.data.copy()
+    weight, bias = model.weight.numpy().copy(), model.bias.numpy().copy()
     residual = x_data @ weight.T + bias - y_data
     loss = microtorch.mse_loss(model(x), y)
     assert np.isclose(loss.item(), np.mean(residual ** 2)), (loss.item(), np.mean(residual ** 2))
@@ -66,8 +66,8 @@ def check_training_step():
     np.testing.assert_allclose(model.weight.grad.numpy(), grad_weight, rtol=1e-10)
     np.testing.assert_allclose(model.bias.grad.numpy(), grad_bias, rtol=1e-10)
     optimizer.step()
-    np.testing.assert_allclose(model.weight.data, weight - 0.1 * grad_weight, rtol=1e-10)
-    np.testing.assert_allclose(model.bias.data, bias - 0.1 * grad_bias, rtol=1e-10)
+    np.testing.assert_allclose(model.weight.numpy(), weight - 0.1 * grad_weight, rtol=1e-10)
+    np.testing.assert_allclose(model.bias.numpy(), bias - 0.1 * grad_bias, rtol=1e-10)
     assert microtorch.mse_loss(model(x), y).item() < loss.item()
 
     with microtorch.no_grad():

@@ -50,7 +50,7 @@ def check_op(torch_fn, our_fn, shapes=None, dtype=np.float64, atol=None, rtol=No
         assert mine.shape == tuple(reference.shape), f"shape {mine.shape} != torch {tuple(reference.shape)}"
         assert mine.dtype == np.dtype(str(reference.dtype).replace("torch.", "")), \
             f"dtype {mine.dtype} != torch {reference.dtype}"
-        np.testing.assert_allclose(mine.data, reference.detach().numpy(), atol=atol, rtol=rtol,
+        np.testing.assert_allclose(mine.numpy(), reference.detach().numpy(), atol=atol, rtol=rtol,
                                    err_msg="forward values differ")
     if not grad:
         return our_out, torch_out
@@ -68,12 +68,12 @@ def check_op(torch_fn, our_fn, shapes=None, dtype=np.float64, atol=None, rtol=No
         sum((m * microtorch.tensor(u)).sum() for m, _, u in differentiable).backward()
     for i, (mine, reference) in enumerate(zip(ours, theirs)):
         if reference.grad is None:
-            assert mine.grad is None or np.allclose(mine.grad.data, 0), f"input {i}: unexpected gradient"
+            assert mine.grad is None or np.allclose(mine.grad.numpy(), 0), f"input {i}: unexpected gradient"
             continue
         assert mine.grad is not None, f"input {i}: no gradient, torch has one"
         assert mine.grad.shape == mine.shape
         assert mine.grad.dtype == mine.dtype, f"input {i}: grad dtype {mine.grad.dtype} != {mine.dtype}"
-        np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), atol=atol, rtol=rtol,
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), atol=atol, rtol=rtol,
                                    err_msg=f"gradient of input {i} differs")
     return our_out, torch_out
 
@@ -85,12 +85,12 @@ def small_model():
 
 
 def snapshot(model):
-    return [p.data.copy() for p in model.parameters()]
+    return [p.numpy().copy() for p in model.parameters()]
 
 
 def assert_unchanged(model, before):
     for old, p in zip(before, model.parameters()):
-        np.testing.assert_array_equal(p.data, old)
+        np.testing.assert_array_equal(p.numpy(), old)
 
 
 # ---------------------------------------------------------------- a layer against its torch twin
@@ -98,12 +98,12 @@ def assert_unchanged(model, before):
 def assert_same_grads(torch_leaves, our_leaves, torch_module, our_module, rtol=1e-7, atol=1e-9):
     """After backward in both: the gradients of the inputs and of every parameter (by torch's names) agree."""
     for i, (theirs, ours) in enumerate(zip(torch_leaves, our_leaves)):
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {i}")
     torch_params = dict(torch_module.named_parameters())
     assert sorted(name for name, _ in our_module.named_parameters()) == sorted(torch_params)
     for name, p in our_module.named_parameters():
-        np.testing.assert_allclose(p.grad.data, torch_params[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(p.grad.numpy(), torch_params[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
 
 
 def each_byte_flipped(path, data):

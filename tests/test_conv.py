@@ -132,7 +132,7 @@ def test_max_unpool2d_values_output_size_and_unbatched_input():
     check_op(lambda v: TF.max_unpool2d(v, torch_indices, 2, output_size=(9, 9)),
              lambda v: F.max_unpool2d(v, indices, 2, output_size=(9, 9)), [(3, 4, 4)])
     layer_out = nn.MaxUnpool2d(2)(microtorch.ones(3, 4, 4), indices, output_size=(3, 9, 9))
-    assert layer_out.shape == (3, 9, 9) and layer_out.data.sum() == 48
+    assert layer_out.shape == (3, 9, 9) and layer_out.numpy().sum() == 48
 
 
 def test_max_pool2d_and_unpool_layers():
@@ -140,8 +140,8 @@ def test_max_pool2d_and_unpool_layers():
     x = microtorch.randn(1, 2, 4, 4, dtype=np.float64)
     out, indices = pool(x)
     restored = unpool(out, indices)
-    kept = restored.data != 0
-    np.testing.assert_array_equal(restored.data[kept], x.data[kept])   # each window's maximum, in place
+    kept = restored.numpy() != 0
+    np.testing.assert_array_equal(restored.numpy()[kept], x.numpy()[kept])   # each window's maximum, in place
     assert kept.sum() == out.numel()
 
 
@@ -185,7 +185,7 @@ def test_pooling_errors():
 def _copy_weights(ours, theirs):
     with torch.no_grad():
         for name, p in theirs.named_parameters():
-            p.copy_(torch.tensor(getattr(ours, name).data))
+            p.copy_(torch.tensor(getattr(ours, name).numpy()))
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
@@ -219,8 +219,8 @@ def test_conv_init_is_torchs_default(layer, fan_in):
     bound = 1 / math.sqrt(fan_in)
     for p in (module.weight, module.bias):
         assert p.dtype == np.float32 and p.requires_grad
-        assert np.abs(p.data).max() <= bound
-    weights = module.weight.data.ravel()
+        assert np.abs(p.numpy()).max() <= bound
+    weights = module.weight.numpy().ravel()
     assert np.abs(weights).max() > 0.9 * bound  # spread over the whole interval ...
     assert abs(weights.std() - bound / math.sqrt(3)) < 0.1 * bound  # ... uniformly
     assert [name for name, _ in module.named_parameters()] == ["weight", "bias"]
@@ -250,7 +250,7 @@ def test_small_cnn_matches_torch_end_to_end():
     reference.backward()
     np.testing.assert_allclose(loss.item(), reference.item(), rtol=1e-10)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), atol=1e-10, err_msg=name)
 
 
 def test_cnn_digits_example_quick(monkeypatch, capsys):

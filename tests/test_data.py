@@ -30,7 +30,7 @@ def test_batches_in_order_with_remainder_and_drop_last():
     batches = list(loader)
     assert len(loader) == len(batches) == 3
     assert [b[0].shape for b in batches] == [(4, 2), (4, 2), (2, 2)]
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
+    np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in batches]), y)
     assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == np.int64
     dropped = DataLoader(TensorDataset(x, y), batch_size=4, drop_last=True)
     assert len(dropped) == 2 and [b[1].shape for b in dropped] == [(4,), (4,)]
@@ -48,7 +48,7 @@ def test_shuffle_with_a_seed_is_reproducible_and_covers_everything():
     dataset = TensorDataset(np.arange(50))
 
     def epochs(loader, count=2):
-        return [np.concatenate([b[0].data for b in loader]) for _ in range(count)]
+        return [np.concatenate([b[0].numpy() for b in loader]) for _ in range(count)]
 
     first = epochs(DataLoader(dataset, batch_size=8, shuffle=True, generator=123))
     again = epochs(DataLoader(dataset, batch_size=8, shuffle=True, generator=123))
@@ -66,9 +66,9 @@ def test_shuffle_with_a_seed_is_reproducible_and_covers_everything():
 def test_shuffle_without_a_generator_follows_manual_seed():
     dataset = TensorDataset(np.arange(30))
     microtorch.manual_seed(3)
-    first = np.concatenate([b[0].data for b in DataLoader(dataset, batch_size=7, shuffle=True)])
+    first = np.concatenate([b[0].numpy() for b in DataLoader(dataset, batch_size=7, shuffle=True)])
     microtorch.manual_seed(3)
-    second = np.concatenate([b[0].data for b in DataLoader(dataset, batch_size=7, shuffle=True)])
+    second = np.concatenate([b[0].numpy() for b in DataLoader(dataset, batch_size=7, shuffle=True)])
     np.testing.assert_array_equal(first, second)
 
 
@@ -80,7 +80,7 @@ def test_default_collate_stacks_arrays_numbers_and_tuples_like_torch():
         assert isinstance(mine, microtorch.Tensor)
         assert mine.shape == tuple(reference.shape)
         assert mine.dtype == np.dtype(str(reference.dtype).replace("torch.", ""))
-        np.testing.assert_array_equal(mine.data, reference.numpy())
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
 
 
 def test_default_collate_tensors_dicts_namedtuples_and_strings():
@@ -104,7 +104,7 @@ def test_collate_of_tensors_keeps_the_graph():
     w = microtorch.ones(3, requires_grad=True)
     batch = default_collate([w * 2, w * 3])
     batch.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), 5)
 
 
 def test_tensor_dataset_and_custom_collate():
@@ -121,7 +121,7 @@ def test_tensor_dataset_and_custom_collate():
 
 def test_generic_dataset_goes_through_collate():
     loader = DataLoader(Squares(), batch_size=3, shuffle=True, generator=0)
-    seen = np.concatenate([batch[1].data for batch in loader])
+    seen = np.concatenate([batch[1].numpy() for batch in loader])
     np.testing.assert_array_equal(np.sort(seen), np.arange(10))
 
 

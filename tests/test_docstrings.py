@@ -26,6 +26,8 @@ _SIGNATURE_LINE = re.compile(r"^[\w.]+\(.*\)(\s*->\s*.+)?$")
 def summary_of(obj):
     """The docstring's first line after any embedded signature, or '' when there is none."""
     doc = obj.__doc__ if isinstance(obj, (types.ModuleType, property)) else getattr(obj, "__doc__", None)
+    if doc is None and inspect.ismemberdescriptor(obj):  # a slot documented through a __slots__ dict
+        doc = inspect.getdoc(obj)
     if not isinstance(doc, str):
         return ""
     lines = inspect.cleandoc(doc).splitlines()

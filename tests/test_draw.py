@@ -61,8 +61,8 @@ def test_mlp_graph_nodes_edges_and_labels():
     # Two Linear layers: weight.T (Permute), x @ W.T (MatMul), + bias (Add); ReLU between.
     assert by_first_line == sorted(["Add", "Add", "MatMul", "MatMul", "Permute(dims=(1, 0))",
                                     "Permute(dims=(1, 0))", "ReLU", "0.weight", "0.bias [" + ", ".join(
-                                        f"{v:.4g}" for v in model[0].bias.data) + "]",
-                                    "2.weight", "2.bias [" + ", ".join(f"{v:.4g}" for v in model[2].bias.data)
+                                        f"{v:.4g}" for v in model[0].bias.numpy()) + "]",
+                                    "2.weight", "2.bias [" + ", ".join(f"{v:.4g}" for v in model[2].bias.numpy())
                                     + "]", "constant"])
     assert [kind for kind, _ in nodes.values()].count("op") == 7
     assert [kind for kind, _ in nodes.values()].count("leaf") == 4
@@ -140,11 +140,11 @@ def test_show_grad_leaves_retained_and_root():
     y.backward(retain_graph=True)
     nodes, _ = graph_of(y, show_grad=True, params={"x": x, "w": w, "h": h})
     by_first = {lines[0]: lines for _, lines in nodes.values()}
-    assert by_first["x [1, -2, 3]"][-1] == "grad [" + ", ".join(f"{v:.4g}" for v in x.grad.data) + "]"
+    assert by_first["x [1, -2, 3]"][-1] == "grad [" + ", ".join(f"{v:.4g}" for v in x.grad.numpy()) + "]"
     assert by_first["w [[0.5], [0.25], [-1]]"][-1] == "grad [" + ", ".join(
-        f"[{v:.4g}]" for v in w.grad.data.ravel()) + "]"
+        f"[{v:.4g}]" for v in w.grad.numpy().ravel()) + "]"
     assert by_first["h"][1:] == ["Mul(b=3.0)", "(3,) float64",
-                                 "grad [" + ", ".join(f"{v:.4g}" for v in h.grad.data) + "]"]
+                                 "grad [" + ", ".join(f"{v:.4g}" for v in h.grad.numpy()) + "]"]
     assert by_first["Tanh"][-1] == "grad [1]"             # the root's retained gradient
     assert by_first["MatMul"] == ["MatMul", "(1,) float64"]  # not retained: no gradient shown
     # without show_grad, no gradients
@@ -159,7 +159,7 @@ def test_show_grad_large_gradient_shows_its_norm_and_missing_grad_says_none():
     assert ["leaf", "(10, 10) float32", "grad None"] in [lines for _, lines in nodes.values()]
     y.backward(retain_graph=True)
     nodes, _ = graph_of(y, show_grad=True)
-    assert ["leaf", "(10, 10) float32", f"grad norm {np.linalg.norm(w.grad.data):.4g}"] in \
+    assert ["leaf", "(10, 10) float32", f"grad norm {np.linalg.norm(w.grad.numpy()):.4g}"] in \
         [lines for _, lines in nodes.values()]
 
 

@@ -43,8 +43,8 @@ def test_million_op_chain_backpropagates_iteratively():
     for _ in range(500_000):
         y = y * 1.000001 + 0.0
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 1.000001 ** 500_000, rtol=1e-9)
-    np.testing.assert_allclose(y.data, 1.000001 ** 500_000, rtol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), 1.000001 ** 500_000, rtol=1e-9)
+    np.testing.assert_allclose(y.numpy(), 1.000001 ** 500_000, rtol=1e-9)
     assert y.grad_fn.is_released
 
 
@@ -54,7 +54,7 @@ def test_diamond_graph_sums_both_paths():
     b = a * 3
     c = a * 4
     (b + c).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [14.0, 14.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [14.0, 14.0])
 
 
 def test_node_used_several_times_runs_backward_once_with_the_summed_gradient():
@@ -64,7 +64,7 @@ def test_node_used_several_times_runs_backward_once_with_the_summed_gradient():
     z.backward()
     assert CountingIdentity.calls == 1
     np.testing.assert_allclose(CountingIdentity.received[0], [5.0, 7.0, 9.0])
-    np.testing.assert_allclose(x.grad.data, [5.0, 7.0, 9.0])
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0, 9.0])
 
 
 def test_deep_diamond_ladder_each_node_once():
@@ -76,13 +76,13 @@ def test_deep_diamond_ladder_each_node_once():
         y = y + y
     y.backward(np.ones(1))
     assert CountingIdentity.calls == 30
-    np.testing.assert_array_equal(x.grad.data, [2.0 ** 30])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0 ** 30])
 
 
 def test_same_tensor_as_both_inputs():
     x = leaf([3.0])
     (x * x).backward(np.ones(1))
-    np.testing.assert_array_equal(x.grad.data, [6.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0])
 
 
 def test_only_the_part_of_the_graph_below_the_root_runs():
@@ -91,7 +91,7 @@ def test_only_the_part_of_the_graph_below_the_root_runs():
     unused = y * 5  # a consumer that is not part of the backward pass
     (y * 2).backward(np.ones(1))
     assert CountingIdentity.calls == 1
-    np.testing.assert_array_equal(x.grad.data, [2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0])
     assert unused.grad_fn is not None
 
 
@@ -100,11 +100,11 @@ def test_only_the_part_of_the_graph_below_the_root_runs():
 def test_leaf_grads_accumulate_across_backward_calls():
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3 + 2.0, 3 + 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3 + 2.0, 3 + 4.0])
     (x * 0.5).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.5, 7.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [5.5, 7.5])
 
 
 def test_accumulation_does_not_write_into_arrays_the_user_gave():
@@ -114,7 +114,7 @@ def test_accumulation_does_not_write_into_arrays_the_user_gave():
     (x * 1).sum().backward()
     (x * 1).sum().backward()
     np.testing.assert_array_equal(start, [10.0, 10.0])
-    np.testing.assert_array_equal(x.grad.data, [12.0, 12.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [12.0, 12.0])
 
 
 def test_intermediate_grads_only_with_retain_grad():
@@ -124,7 +124,7 @@ def test_intermediate_grads_only_with_retain_grad():
     b.retain_grad()
     ((a * b).sum()).backward()
     assert a.grad is None
-    np.testing.assert_array_equal(b.grad.data, a.data)  # d(a*b)/db = a
+    np.testing.assert_array_equal(b.grad.numpy(), a.numpy())  # d(a*b)/db = a
     assert x.grad is not None
 
 
@@ -135,7 +135,7 @@ def test_retained_grad_accumulates_like_a_leaf():
     z = (y * y).sum()
     z.backward(retain_graph=True)
     z.backward()
-    np.testing.assert_array_equal(y.grad.data, [8.0, 8.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [8.0, 8.0])
 
 
 def test_retain_graph_allows_second_backward():
@@ -144,7 +144,7 @@ def test_retain_graph_allows_second_backward():
     y.backward(retain_graph=True)
     assert not y.grad_fn.is_released
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
 
 
 def test_second_backward_without_retain_graph_raises():
@@ -153,7 +153,7 @@ def test_second_backward_without_retain_graph_raises():
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph"):
         y.backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])  # unchanged by the failed call
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])  # unchanged by the failed call
 
 
 def test_saved_arrays_are_released_after_backward():
@@ -182,7 +182,7 @@ def test_failed_backward_leaves_no_gradient_behind():
         y.backward(np.ones(1), retain_graph=True)
     x.grad = None
     (x * 2).backward(np.ones(1))
-    np.testing.assert_array_equal(x.grad.data, [2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0])
 
 
 # ---------------------------------------------------------------- grad mode
@@ -334,11 +334,11 @@ def test_user_function_through_public_api():
     upstream = np.array([[1.0, 2.0], [-1.0, 0.5]])
     out.backward(upstream)
     assert ScaledMul.seen_needs == (True, True, False)
-    ta = torch.tensor(a.data, requires_grad=True)
-    tb = torch.tensor(b.data, requires_grad=True)
+    ta = torch.tensor(a.numpy(), requires_grad=True)
+    tb = torch.tensor(b.numpy(), requires_grad=True)
     (ta * tb * 3.0).backward(torch.tensor(upstream))
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12)  # summed over broadcast rows
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)  # summed over broadcast rows
 
 
 def test_user_function_needs_input_grad_false_for_constants():
@@ -346,7 +346,7 @@ def test_user_function_needs_input_grad_false_for_constants():
     constant = microtorch.tensor([3.0, 4.0], dtype=np.float64)
     ScaledMul.apply(constant, a, 1.0).sum().backward()
     assert ScaledMul.seen_needs == (False, True, False)
-    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
     assert constant.grad is None
 
 
@@ -384,7 +384,7 @@ def test_user_function_returning_too_few_gradients_raises():
 def test_hook_on_leaf_sees_and_may_replace_the_gradient():
     x = leaf([1.0, 2.0])
     seen = []
-    handle = x.register_hook(lambda g: seen.append(g.data.copy()))
+    handle = x.register_hook(lambda g: seen.append(g.numpy().copy()))
     (x * 3).sum().backward()
     np.testing.assert_array_equal(seen[0], [3.0, 3.0])
     assert isinstance(x.grad, Tensor)
@@ -393,17 +393,17 @@ def test_hook_on_leaf_sees_and_may_replace_the_gradient():
     x.register_hook(lambda g: g * 10)
     (x * 3).sum().backward()
     assert len(seen) == 1
-    np.testing.assert_array_equal(x.grad.data, [30.0, 30.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [30.0, 30.0])
 
 
 def test_hook_on_leaf_used_twice_runs_once_on_the_summed_gradient():
     x = leaf([1.0, 2.0])
     seen = []
-    x.register_hook(lambda g: seen.append(g.data.copy()) or g * g)  # a non-linear replacement
+    x.register_hook(lambda g: seen.append(g.numpy().copy()) or g * g)  # a non-linear replacement
     (x * 2 + x * 3).sum().backward()
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], [5.0, 5.0])
-    np.testing.assert_array_equal(x.grad.data, [25.0, 25.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [25.0, 25.0])
 
 
 def test_hook_on_non_leaf_replaces_downstream_gradient_and_sees_the_sum():
@@ -412,14 +412,14 @@ def test_hook_on_non_leaf_replaces_downstream_gradient_and_sees_the_sum():
     seen = []
 
     def hook(g):
-        seen.append(g.data.copy())
+        seen.append(g.numpy().copy())
         return g * 0.5
 
     y.register_hook(hook)
     (y * y + y).sum().backward()  # dL/dy = 2y + 1
     assert len(seen) == 1
-    np.testing.assert_array_equal(seen[0], 2 * y.data + 1)
-    np.testing.assert_array_equal(x.grad.data, (2 * y.data + 1) * 0.5 * 2)
+    np.testing.assert_array_equal(seen[0], 2 * y.numpy() + 1)
+    np.testing.assert_array_equal(x.grad.numpy(), (2 * y.numpy() + 1) * 0.5 * 2)
 
 
 def test_hook_returning_wrong_shape_raises_and_hook_needs_grad():
@@ -444,13 +444,13 @@ def test_backward_argument_errors():
         microtorch.ones(2).sum().backward()
     assert x.grad is None, "failed calls must not touch .grad"
     y.backward(microtorch.tensor([1.0, -1.0]))
-    np.testing.assert_array_equal(x.grad.data, [2.0, -2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, -2.0])
 
 
 def test_backward_on_a_size_one_non_scalar_and_on_a_leaf():
     x = leaf([[3.0]])
     (x * x).backward()
-    np.testing.assert_array_equal(x.grad.data, [[6.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[6.0]])
     z = leaf(2.0)
     z.backward()
     assert z.grad.item() == 1.0

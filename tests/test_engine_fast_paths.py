@@ -125,7 +125,7 @@ def test_untracked_graph_still_backpropagates_and_frees_its_arrays():
     loss = ((x @ w).tanh() * x).sum()
     loss.backward()
     torch = pytest.importorskip("torch")
-    tx, tw = torch.tensor(x.data, requires_grad=True), torch.tensor(w.data, requires_grad=True)
+    tx, tw = torch.tensor(x.numpy(), requires_grad=True), torch.tensor(w.numpy(), requires_grad=True)
     ((tx @ tw).tanh() * tx).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
@@ -154,7 +154,7 @@ def test_fast_dunders_record_the_same_graph():
     a, b = leaf(2, 3), leaf(3)
     (a * b - b / a).sum().backward()
     torch = pytest.importorskip("torch")
-    ta, tb = torch.tensor(a.data, requires_grad=True), torch.tensor(b.data, requires_grad=True)
+    ta, tb = torch.tensor(a.numpy(), requires_grad=True), torch.tensor(b.numpy(), requires_grad=True)
     (ta * tb - tb / ta).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
@@ -170,7 +170,7 @@ def test_in_place_change_of_one_saved_array_is_caught_and_others_are_not_confuse
     with mt.no_grad():
         e1.add_(1.0)
     loss2.backward()        # e2's node is untouched
-    with pytest.raises(RuntimeError, match="Exp: one of the tensors it saved"):
+    with pytest.raises(RuntimeError, match="a tensor saved by Exp for backward"):
         loss1.backward()
 
 
@@ -180,7 +180,7 @@ def test_pow_keeps_tracking_its_saved_base():
     loss = (y ** 2).sum()
     with mt.no_grad():
         y.mul_(2.0)
-    with pytest.raises(RuntimeError, match="Pow: one of the tensors it saved"):
+    with pytest.raises(RuntimeError, match="a tensor saved by Pow for backward"):
         loss.backward()
 
 
@@ -202,7 +202,7 @@ def test_every_saved_tensor_is_tracked_when_an_op_saves_many(modified):
     loss = Product4.apply(*inputs).sum()
     with mt.no_grad():
         inputs[modified].add_(1.0)
-    with pytest.raises(RuntimeError, match="Product4: one of the tensors it saved"):
+    with pytest.raises(RuntimeError, match="a tensor saved by Product4 for backward"):
         loss.backward()
     untouched = [leaf(3) * 1 for _ in range(4)]
     Product4.apply(*untouched).sum().backward()   # no edit: no error

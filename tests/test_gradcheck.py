@@ -78,7 +78,7 @@ def test_wrong_backward_is_caught_at_the_right_element():
     assert isinstance(error, RuntimeError)
     assert error.input_index == 0 and error.input_element == (1, 2)
     assert error.output_index == 0 and error.output_element == ()
-    true_derivative = 3 * x.data[1, 2] ** 2
+    true_derivative = 3 * x.numpy()[1, 2] ** 2
     assert error.analytic == pytest.approx(true_derivative + 0.5, abs=1e-12)
     assert error.numeric == pytest.approx(true_derivative, abs=1e-6)
     message = str(error)
@@ -96,8 +96,8 @@ def test_wrong_gradient_of_the_second_input_names_it():
     assert error.input_index == 1
     # the worst entry is on the diagonal: output element == input element
     assert error.output_element == error.input_element
-    assert error.analytic == pytest.approx(a.data[error.input_element], abs=1e-12)
-    assert error.numeric == pytest.approx(3 * a.data[error.input_element], abs=1e-5)
+    assert error.analytic == pytest.approx(a.numpy()[error.input_element], abs=1e-12)
+    assert error.numeric == pytest.approx(3 * a.numpy()[error.input_element], abs=1e-5)
 
 
 def test_raise_exception_false_returns_false():
@@ -127,7 +127,7 @@ def test_only_inputs_that_require_grad_are_checked():
 
 def test_float32_inputs_are_checked_in_float64_and_left_untouched():
     x = microtorch.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)  # float32
-    before = x.data.copy()
+    before = x.numpy().copy()
     seen = []
 
     def fn(t):
@@ -136,7 +136,7 @@ def test_float32_inputs_are_checked_in_float64_and_left_untouched():
 
     assert gradcheck(fn, (x,))
     assert set(seen) == {np.dtype(np.float64)}
-    assert x.dtype == np.float32 and np.array_equal(x.data, before) and x.grad is None
+    assert x.dtype == np.float32 and np.array_equal(x.numpy(), before) and x.grad is None
 
 
 def test_float32_inside_fn_is_an_error():
@@ -188,12 +188,12 @@ def test_hook_on_a_leaf_sees_and_replaces_its_gradient():
     seen = []
     handle = x.register_hook(lambda grad: seen.append(grad.numpy().copy()) or grad * 10)
     (x.exp() * 2).sum().backward()
-    np.testing.assert_allclose(seen[0], 2 * np.exp(x.data))
-    np.testing.assert_allclose(x.grad.data, 20 * np.exp(x.data))
+    np.testing.assert_allclose(seen[0], 2 * np.exp(x.numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), 20 * np.exp(x.numpy()))
     handle.remove()
     x.grad = None
     (x.exp() * 2).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(x.numpy()))
     assert len(seen) == 1
 
 
@@ -209,7 +209,7 @@ def test_leaf_hook_runs_once_on_the_summed_gradient_like_torch():
     (x_torch * x_torch).sum().backward()
     assert len(seen) == len(seen_torch) == 1
     np.testing.assert_allclose(seen[0], seen_torch[0].numpy())
-    np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), x_torch.grad.numpy())
 
 
 def test_hook_on_a_non_leaf_changes_what_flows_upstream():
@@ -220,7 +220,7 @@ def test_hook_on_a_non_leaf_changes_what_flows_upstream():
     h.register_hook(lambda grad: grad * 0 + 1.0)                     # then replaces with ones
     (h * 3).sum().backward()
     np.testing.assert_allclose(seen[0], np.full((2, 3), 3.0))
-    np.testing.assert_allclose(x.grad.data, np.exp(x.data))          # d exp / dx * ones
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(x.numpy()))          # d exp / dx * ones
     assert h.grad is None                                             # not retained
 
 

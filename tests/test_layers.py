@@ -23,20 +23,20 @@ def test_batch_norm_tracks_torch_in_train_and_eval(layer, shape, momentum):
     with torch.no_grad():  # non-trivial scale and shift, in both
         theirs.weight.copy_(torch.tensor(rng.uniform(0.5, 2, 4)))
         theirs.bias.copy_(torch.tensor(rng.uniform(-1, 1, 4)))
-    ours.weight.data[...] = theirs.weight.detach().numpy()
-    ours.bias.data[...] = theirs.bias.detach().numpy()
+    ours.weight.numpy()[...] = theirs.weight.detach().numpy()
+    ours.bias.numpy()[...] = theirs.bias.detach().numpy()
     for step in range(3):  # training: batch statistics, running statistics move
         check_op(theirs, ours, arrays=[rng.normal(step, 2.0, shape)])
-        np.testing.assert_allclose(ours.running_mean.data, theirs.running_mean.numpy(), rtol=1e-10)
-        np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-10)
-        assert int(ours.num_batches_tracked.data) == int(theirs.num_batches_tracked)
+        np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-10)
+        assert int(ours.num_batches_tracked.numpy()) == int(theirs.num_batches_tracked)
         theirs.zero_grad()
         ours.zero_grad()
     ours.eval()
     theirs.eval()
-    before = ours.running_mean.data.copy()
+    before = ours.running_mean.numpy().copy()
     check_op(theirs, ours, arrays=[rng.normal(0, 1, shape)])  # eval: running statistics, unchanged
-    np.testing.assert_array_equal(ours.running_mean.data, before)
+    np.testing.assert_array_equal(ours.running_mean.numpy(), before)
 
 
 def test_batch_norm_defaults_buffers_and_state_dict_match_torch():
@@ -73,11 +73,11 @@ def test_layer_norm(shape, normalized):
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(rng.uniform(0.5, 2, theirs.weight.shape)))
         theirs.bias.copy_(torch.tensor(rng.uniform(-1, 1, theirs.bias.shape)))
-    ours.weight.data[...] = theirs.weight.detach().numpy()
-    ours.bias.data[...] = theirs.bias.detach().numpy()
+    ours.weight.numpy()[...] = theirs.weight.detach().numpy()
+    ours.bias.numpy()[...] = theirs.bias.detach().numpy()
     check_op(theirs, ours, [shape])
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), atol=1e-6)
-    np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), atol=1e-6)
     check_op(lambda x: TF.layer_norm(x, theirs.normalized_shape, eps=1e-3),
              lambda x: F.layer_norm(x, normalized, eps=1e-3), [shape])
 
@@ -104,14 +104,14 @@ def test_embedding_layer_init_and_errors():
     microtorch.manual_seed(0)
     layer = nn.Embedding(2000, 8, padding_idx=3)
     assert layer.weight.shape == (2000, 8) and layer.weight.dtype == np.float32
-    np.testing.assert_array_equal(layer.weight.data[3], 0)
-    data = np.delete(layer.weight.data, 3, axis=0)
+    np.testing.assert_array_equal(layer.weight.numpy()[3], 0)
+    data = np.delete(layer.weight.numpy(), 3, axis=0)
     assert abs(data.mean()) < 0.03 and abs(data.std() - 1) < 0.03  # N(0, 1), as torch
     out = layer(microtorch.tensor([[3, 5], [5, 5]]))
     out.sum().backward()
     assert out.shape == (2, 2, 8)
-    np.testing.assert_array_equal(layer.weight.grad.data[5], 3)
-    np.testing.assert_array_equal(layer.weight.grad.data[3], 0)
+    np.testing.assert_array_equal(layer.weight.grad.numpy()[5], 3)
+    np.testing.assert_array_equal(layer.weight.grad.numpy()[3], 0)
     with pytest.raises(IndexError, match="out of range"):
         layer(microtorch.tensor([2000]))
     with pytest.raises(TypeError, match="integers"):
@@ -238,7 +238,7 @@ def test_binary_cross_entropy(reduction):
 def test_binary_cross_entropy_clamps_its_logs_like_torch():
     p, t = np.array([0.0, 1.0, 0.5]), np.array([1.0, 0.0, 1.0])
     ours = F.binary_cross_entropy(microtorch.tensor(p), microtorch.tensor(t), reduction="none")
-    np.testing.assert_allclose(ours.data, TF.binary_cross_entropy(torch.tensor(p), torch.tensor(t),
+    np.testing.assert_allclose(ours.numpy(), TF.binary_cross_entropy(torch.tensor(p), torch.tensor(t),
                                                                     reduction="none").numpy())
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         F.binary_cross_entropy(microtorch.tensor([1.5]), microtorch.tensor([1.0]))
@@ -345,7 +345,7 @@ def test_apply_visits_children_before_parents_like_torch():
         if isinstance(module, nn.Linear):
             nn.init.zeros_(module.weight)
     ours.apply(zero_linear)
-    assert all(np.all(m.weight.data == 0) for m in ours.modules() if isinstance(m, nn.Linear))
+    assert all(np.all(m.weight.numpy() == 0) for m in ours.modules() if isinstance(m, nn.Linear))
 
 
 def test_train_eval_reach_every_submodule():

@@ -28,7 +28,7 @@ def torch_copy(model):
     with torch.no_grad():
         for mine, theirs in zip(model.parameters(), reference.parameters()):
             assert mine.shape == tuple(theirs.shape)
-            theirs.copy_(torch.tensor(mine.data))
+            theirs.copy_(torch.tensor(mine.numpy()))
     return reference
 
 
@@ -75,13 +75,13 @@ def test_shared_layer_gets_gradient_from_both_uses():
     reference = torch.nn.Linear(3, 3)
     head = torch.nn.Linear(3, 2)
     with torch.no_grad():
-        reference.weight.copy_(torch.tensor(w.data))
-        reference.bias.copy_(torch.tensor(b.data))
-        head.weight.copy_(torch.tensor(model.blocks[0].weight.data))
-        head.bias.copy_(torch.tensor(model.blocks[0].bias.data))
-    head(reference(reference(torch.tensor(x.data)))).sum().backward()
-    np.testing.assert_allclose(w.grad.data, reference.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(b.grad.data, reference.bias.grad.numpy(), rtol=1e-4, atol=1e-5)
+        reference.weight.copy_(torch.tensor(w.numpy()))
+        reference.bias.copy_(torch.tensor(b.numpy()))
+        head.weight.copy_(torch.tensor(model.blocks[0].weight.numpy()))
+        head.bias.copy_(torch.tensor(model.blocks[0].bias.numpy()))
+    head(reference(reference(torch.tensor(x.numpy())))).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), reference.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(b.grad.numpy(), reference.bias.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_train_eval_flip_training_only():
@@ -118,7 +118,7 @@ def test_register_buffer_is_saved_but_not_a_parameter():
     assert list(state) == ["fc.weight", "fc.bias", "running_mean"]
     state["running_mean"] = np.array([1.0, 2.0])
     model.load_state_dict(state)
-    np.testing.assert_array_equal(model.running_mean.data, [1.0, 2.0])
+    np.testing.assert_array_equal(model.running_mean.numpy(), [1.0, 2.0])
     with pytest.raises(TypeError, match="running"):
         model.register_buffer("running", [1, 2])
 
@@ -156,7 +156,7 @@ def test_module_list_and_sequential():
     seq = nn.Sequential(nn.Linear(2, 3, dtype=np.float64), nn.ReLU(), nn.Linear(3, 1, dtype=np.float64))
     x = microtorch.randn(4, 2, dtype=np.float64)
     expected = seq[2](seq[1](seq[0](x)))
-    np.testing.assert_array_equal(seq(x).data, expected.data)
+    np.testing.assert_array_equal(seq(x).numpy(), expected.numpy())
     assert len(seq[:2]) == 2 and isinstance(seq[:2], nn.Sequential)
     with pytest.raises(TypeError, match="Module"):
         layers.append(3)
@@ -166,7 +166,7 @@ def test_activation_modules_match_torch():
     x = np.random.default_rng(0).standard_normal((3, 5))
     for ours, theirs in [(nn.ReLU(), torch.nn.ReLU()), (nn.Tanh(), torch.nn.Tanh()), (nn.Sigmoid(), torch.nn.Sigmoid()),
                          (nn.Softmax(dim=0), torch.nn.Softmax(dim=0)), (nn.Softmax(), torch.nn.Softmax(dim=-1))]:
-        np.testing.assert_allclose(ours(microtorch.tensor(x)).data, theirs(torch.tensor(x)).numpy(), rtol=1e-6,
+        np.testing.assert_allclose(ours(microtorch.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-6,
                                    atol=1e-6)
 
 
@@ -174,10 +174,10 @@ def test_dropout_module_respects_train_and_eval():
     layer = nn.Dropout(0.5)
     x = microtorch.ones(100, 100)
     y = layer(x)
-    zeros = (y.data == 0).mean()
-    assert 0.45 < zeros < 0.55 and np.allclose(y.data[y.data != 0], 2.0)
+    zeros = (y.numpy() == 0).mean()
+    assert 0.45 < zeros < 0.55 and np.allclose(y.numpy()[y.numpy() != 0], 2.0)
     layer.eval()
-    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(-0.1)
 
@@ -187,7 +187,7 @@ def test_dropout_module_respects_train_and_eval():
 def test_linear_init_matches_pytorch_formula():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.numpy(), layer.bias.numpy()
     assert w.shape == (300, 400) and b.shape == (300,) and w.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.99 * bound  # the whole range is used
@@ -210,7 +210,7 @@ SHAPE = (300, 500)  # fan_in 500, fan_out 300
 def _stats(fn, **kwargs):
     t = microtorch.zeros(*SHAPE, dtype=np.float64)
     assert fn(t, **kwargs) is t
-    return t.data
+    return t.numpy()
 
 
 def _torch_stats(fn, **kwargs):
@@ -271,9 +271,9 @@ def test_state_dict_round_trip_copies():
     assert model.fc1.bias.numpy()[0] == 123.0, "state_dict shares storage with the parameters"
     other.load_state_dict(model.state_dict())
     x = microtorch.randn(3, 4, dtype=np.float64)
-    np.testing.assert_array_equal(other(x).data, model(x).data)
-    other.fc1.weight.data[0, 0] = 5.0
-    assert model.fc1.weight.data[0, 0] != 5.0, "load_state_dict must copy"
+    np.testing.assert_array_equal(other(x).numpy(), model(x).numpy())
+    other.fc1.weight.numpy()[0, 0] = 5.0
+    assert model.fc1.weight.numpy()[0, 0] != 5.0, "load_state_dict must copy"
 
 
 @pytest.mark.parametrize("change", ["missing", "unexpected", "shape"])
@@ -373,7 +373,7 @@ def test_training_steps_match_pytorch(name, settings, loss):
         torch_opt.step()
         assert our_loss.item() == pytest.approx(torch_loss.item(), rel=1e-6, abs=1e-6), f"loss at step {step}"
     for (param_name, mine), theirs in zip(model.named_parameters(), reference.parameters()):
-        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=param_name)
+        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=param_name)
 
 
 @pytest.mark.parametrize("name,settings", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.01})])
@@ -393,7 +393,7 @@ def test_training_steps_float32(name, settings):
         torch_opt.step()
     for mine, theirs in zip(model.parameters(), reference.parameters()):
         assert mine.dtype == np.float32
-        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_optimizer_zero_grad_and_skipping_params_without_grad():
@@ -402,13 +402,13 @@ def test_optimizer_zero_grad_and_skipping_params_without_grad():
     opt = microtorch.SGD([w, unused], lr=0.5)
     (w * w).sum().backward()
     opt.step()
-    np.testing.assert_array_equal(w.data, [0.0, 0.0])
-    np.testing.assert_array_equal(unused.data, [5.0])
+    np.testing.assert_array_equal(w.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(unused.numpy(), [5.0])
     opt.zero_grad()
     assert w.grad is None
     (w + 1).sum().backward()
     opt.zero_grad(set_to_none=False)
-    assert w.grad is not None and np.all(w.grad.data == 0)
+    assert w.grad is not None and np.all(w.grad.numpy() == 0)
 
 
 def test_optimizer_argument_errors():
@@ -439,7 +439,7 @@ def test_optimizer_state_dict_round_trip_continues_identically():
         F.mse_loss(model(microtorch.tensor(torch_free_x)), target).backward()
         opt.step()
     for a, b in zip(first.parameters(), second.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 # ---------------------------------------------------------------- namespaces

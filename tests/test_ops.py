@@ -207,8 +207,8 @@ def test_max_with_ties_matches_torch():
     # over one dim the values agree and the whole gradient goes to a single maximum
     ours = microtorch.tensor(x, requires_grad=True)
     ours.max(1).sum().backward()
-    assert np.allclose(ours.grad.data.sum(axis=1), 1.0)
-    assert np.all((ours.grad.data == 0) | (x == x.max(axis=1, keepdims=True)))
+    assert np.allclose(ours.grad.numpy().sum(axis=1), 1.0)
+    assert np.all((ours.grad.numpy() == 0) | (x == x.max(axis=1, keepdims=True)))
 
 
 def test_max_float32_and_scalar_tensor():
@@ -236,7 +236,7 @@ def test_argmax():
         for keepdim in (False, True):
             ours = microtorch.argmax(t, dim, keepdim)
             assert ours.dtype == np.int64 and not ours.requires_grad
-            np.testing.assert_array_equal(ours.data, tt.argmax(dim, keepdim=keepdim).numpy())
+            np.testing.assert_array_equal(ours.numpy(), tt.argmax(dim, keepdim=keepdim).numpy())
 
 
 # ---------------------------------------------------------------- shapes
@@ -311,7 +311,7 @@ def test_getitem_integer_arrays_with_repeats_accumulate():
     check_op(lambda x: x[:, [3, 3]], lambda x: x[:, [3, 3]], [(3, 4)], dtype=np.float32)
     x = microtorch.tensor(np.zeros(3), requires_grad=True)
     x[[1, 1, 1]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 3.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 3.0, 0.0])
 
 
 def test_getitem_tensor_indices():
@@ -339,7 +339,7 @@ def test_getitem_errors_name_the_shape():
 
 def test_setitem_without_grad_is_in_place():
     t = microtorch.zeros(3, 4)
-    data = t.data
+    data = t.numpy()
     t[1] = 5.0
     t[:, 0] = np.array([1.0, 2.0, 3.0])
     t[2, 1:3] = microtorch.tensor([7.0, 8.0])
@@ -347,8 +347,8 @@ def test_setitem_without_grad_is_in_place():
     expected[1] = 5
     expected[:, 0] = [1, 2, 3]
     expected[2, 1:3] = [7, 8]
-    np.testing.assert_array_equal(t.data, expected)
-    assert t.data is data and t.grad_fn is None and t.dtype == np.float32
+    np.testing.assert_array_equal(t.numpy(), expected)
+    assert t.numpy() is data and t.grad_fn is None and t.dtype == np.float32
 
 
 @pytest.mark.parametrize("index", [1, (slice(1, 3),), (slice(None), 2), (0, slice(None, 2))], ids=str)
@@ -380,10 +380,10 @@ def test_setitem_on_leaf_requiring_grad_raises_and_leaves_it_unchanged():
     x = microtorch.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         x[0] = 5.0
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
     with microtorch.no_grad():
         x[0] = 5.0
-    np.testing.assert_array_equal(x.data, [5.0, 2.0])
+    np.testing.assert_array_equal(x.numpy(), [5.0, 2.0])
     assert x.is_leaf and x.requires_grad
 
 
@@ -391,7 +391,7 @@ def test_setitem_shape_mismatch_raises_before_change():
     t = microtorch.zeros(3, 4)
     with pytest.raises(RuntimeError, match=r"setitem.*\(3,\).*\(4,\)"):
         t[0] = np.ones(3)
-    assert np.all(t.data == 0)
+    assert np.all(t.numpy() == 0)
 
 
 # ---------------------------------------------------------------- split, cat, stack
@@ -453,20 +453,20 @@ def test_softmax_large_inputs_are_stable():
 def test_dropout_training_scales_and_gradient_uses_same_mask():
     x = microtorch.tensor(np.ones((200, 50)), requires_grad=True)
     y = F.dropout(x, p=0.3, training=True)
-    kept = y.data != 0
-    assert set(np.unique(np.round(y.data, 12))) == {0.0, round(1 / 0.7, 12)}
+    kept = y.numpy() != 0
+    assert set(np.unique(np.round(y.numpy(), 12))) == {0.0, round(1 / 0.7, 12)}
     assert abs(kept.mean() - 0.7) < 0.02  # 10000 draws: std of the fraction is ~0.005
     upstream = np.random.default_rng(5).standard_normal(x.shape)
     y.backward(upstream)
-    np.testing.assert_allclose(x.grad.data, upstream * kept / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), upstream * kept / 0.7, rtol=1e-12)
 
 
 def test_dropout_identity_cases():
     x = microtorch.tensor(np.arange(6.0), requires_grad=True)
     for y in (F.dropout(x, p=0.0, training=True), F.dropout(x, p=0.5, training=False)):
-        np.testing.assert_array_equal(y.data, x.data)
+        np.testing.assert_array_equal(y.numpy(), x.numpy())
     y = F.dropout(x, p=1.0)
-    np.testing.assert_array_equal(y.data, 0)
+    np.testing.assert_array_equal(y.numpy(), 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         F.dropout(x, p=1.5)
 
@@ -524,15 +524,15 @@ def test_detach_clone_and_casts():
     x = microtorch.tensor([[1.5, -2.0], [3.0, 4.0]], requires_grad=True)
     d = x.detach()
     assert isinstance(d, microtorch.Tensor) and not d.requires_grad and d.grad_fn is None
-    assert np.shares_memory(d.data, x.data)
+    assert np.shares_memory(d.numpy(), x.numpy())
     c = x.clone()
-    assert c.grad_fn is not None and not np.shares_memory(c.data, x.data)
+    assert c.grad_fn is not None and not np.shares_memory(c.numpy(), x.numpy())
     (c * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 2.0)
+    np.testing.assert_array_equal(x.grad.numpy(), 2.0)
     assert x.double().dtype == np.float64 and x.double().float().dtype == np.float32
     long = x.long()
     assert long.dtype == np.int64 and not long.requires_grad
-    np.testing.assert_array_equal(long.data, [[1, -2], [3, 4]])
+    np.testing.assert_array_equal(long.numpy(), [[1, -2], [3, 4]])
 
 
 def test_cast_gradient_flows_back_in_the_input_dtype():
@@ -540,7 +540,7 @@ def test_cast_gradient_flows_back_in_the_input_dtype():
     x = microtorch.tensor([1.0, 2.0], requires_grad=True)
     (x.double() * 3).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, 3.0)
+    np.testing.assert_array_equal(x.grad.numpy(), 3.0)
 
 
 def test_item_len_shape_size_ndim():
@@ -557,8 +557,8 @@ def test_item_len_shape_size_ndim():
 
 
 def test_repr():
-    assert repr(microtorch.tensor([1.0, 2.0])) == "Tensor([1. 2.])"
+    assert repr(microtorch.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert "requires_grad=True" in repr(microtorch.tensor([1.0], requires_grad=True))
-    assert "dtype=float64" in repr(microtorch.tensor(np.zeros(2)))
+    assert "dtype=microtorch.float64" in repr(microtorch.tensor(np.zeros(2)))
     y = microtorch.tensor([1.0], requires_grad=True) * 2
-    assert "grad_fn=<MulBackward>" in repr(y)
+    assert "grad_fn=<MulBackward0>" in repr(y)

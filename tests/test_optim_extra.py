@@ -47,7 +47,7 @@ def step_both(ours, theirs, x, y, our_opt, their_opt):
 
 def assert_same_parameters(ours, theirs, step):
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), atol=TOLERANCE, rtol=TOLERANCE,
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), atol=TOLERANCE, rtol=TOLERANCE,
                                    err_msg=f"{name} after step {step}")
 
 
@@ -198,7 +198,7 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     reference = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     np.testing.assert_allclose(total.item(), reference.item(), rtol=1e-12)
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_value_matches_torch_and_skips_missing_grads():
@@ -207,7 +207,7 @@ def test_clip_grad_value_matches_torch_and_skips_missing_grads():
     clip_grad_value_(ours + [extra], 0.7)
     torch.nn.utils.clip_grad_value_(theirs, 0.7)
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy())
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy())
     assert extra.grad is None
 
 

@@ -51,7 +51,7 @@ def test_one_tensor_used_by_a_hundred_thousand_ops():
     products = [x * c for c in scales.tolist()]
     weights = rng.standard_normal((uses, 3))
     (mt.stack(products) * mt.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, (scales[:, None] * weights).sum(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), (scales[:, None] * weights).sum(axis=0), rtol=1e-9)
 
 
 def test_a_million_node_graph_that_shares_subexpressions():
@@ -68,8 +68,8 @@ def test_a_million_node_graph_that_shares_subexpressions():
         y = y * a_k + y * b_k
     y.backward(mt.tensor(np.array([1.0, 3.0])))
     growth = np.prod(a + b)
-    np.testing.assert_allclose(y.data, x.data * growth, rtol=1e-9)
-    np.testing.assert_allclose(x.grad.data, np.array([1.0, 3.0]) * growth, rtol=1e-9)
+    np.testing.assert_allclose(y.numpy(), x.numpy() * growth, rtol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), np.array([1.0, 3.0]) * growth, rtol=1e-9)
 
 
 def test_deep_graph_is_freed_without_recursion_when_dropped(no_cyclic_gc):
@@ -129,7 +129,7 @@ def test_dropped_graph_is_freed_at_once(no_cyclic_gc):
     try:
         baseline = tracemalloc.get_traced_memory()[0]
         hidden = (w * 2.0).tanh()
-        saved = weakref.ref(hidden.data)  # saved by Tanh (its output) and by the Mul that uses it
+        saved = weakref.ref(hidden.numpy())  # saved by Tanh (its output) and by the Mul that uses it
         loss = (hidden * w).exp().sum()
         del hidden
         assert saved() is not None  # kept alive by the graph only
@@ -144,7 +144,7 @@ def test_dropped_graph_is_freed_at_once(no_cyclic_gc):
 def test_backward_frees_saved_arrays_as_it_goes(no_cyclic_gc):
     w = mt.randn(500, 500, requires_grad=True)
     hidden = w.exp()
-    saved = weakref.ref(hidden.data)
+    saved = weakref.ref(hidden.numpy())
     loss = hidden.sum()
     del hidden
     loss.backward()
@@ -215,7 +215,7 @@ def _train(seed, steps, barrier=None, evaluate=False):
                 model(x).sum()
         loss.backward()
         opt.step()
-    return [p.data.copy() for p in model.parameters()]
+    return [p.numpy().copy() for p in model.parameters()]
 
 
 def test_two_threads_train_two_models_like_one_after_the_other():

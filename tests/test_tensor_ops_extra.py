@@ -87,7 +87,7 @@ def test_argmin():
             ours = microtorch.tensor(x).argmin(dim, keepdim)
             theirs = torch.tensor(x).argmin(dim, keepdim) if dim is not None else torch.tensor(x).argmin()
             assert ours.dtype == np.int64
-            np.testing.assert_array_equal(ours.data, theirs.numpy())
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1, (0, 2), -1])
@@ -230,9 +230,9 @@ def test_comparisons_return_bool_tensors_like_torch():
             ours = getattr(ours_a, op)(other_ours)
             assert isinstance(ours, microtorch.Tensor) and ours.dtype == np.bool_
             assert not ours.requires_grad
-            np.testing.assert_array_equal(ours.data, getattr(theirs_a, op)(other_theirs).numpy())
-    np.testing.assert_array_equal((1.0 < ours_a).data, (1.0 < theirs_a).numpy())  # reflected
-    np.testing.assert_array_equal(ours_a.ge(ours_b).data, theirs_a.ge(theirs_b).numpy())
+            np.testing.assert_array_equal(ours.numpy(), getattr(theirs_a, op)(other_theirs).numpy())
+    np.testing.assert_array_equal((1.0 < ours_a).numpy(), (1.0 < theirs_a).numpy())  # reflected
+    np.testing.assert_array_equal(ours_a.ge(ours_b).numpy(), theirs_a.ge(theirs_b).numpy())
     assert (ours_a == None) is False  # noqa: E711  (identity fallback, as for other objects)
     with pytest.raises(RuntimeError, match="broadcast"):
         ours_a < microtorch.ones(5)

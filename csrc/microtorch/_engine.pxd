@@ -66,7 +66,7 @@ cdef class TensorBase:
     cdef bint _requires_grad            # does this tensor take part in autograd?
     cdef public Context grad_fn         # the node that produced this tensor; None for leaves
     cdef public list _hooks             # gradient hooks of a leaf tensor
-    cdef VersionCounter _version_counter  # created when a node first saves this tensor's data
+    cdef VersionCounter _version_counter  # made on first need (a node saving the data, a view, detach(), an in-place change)
     cdef object __weakref__
 
     cdef _set_requires_grad(self, value)

@@ -90,9 +90,14 @@ cdef VersionCounter counter_of(TensorBase t):
 
 
 def bump_version(TensorBase t):
-    """Record that t's data was modified in place, so nodes that saved it refuse to run backward."""
-    if t._version_counter is not None:
-        t._version_counter.value += 1
+    """Record that t's data was modified in place, so nodes that saved it refuse to run backward.
+
+    The counter is made here if no node or view asked for it yet: _version counts every in-place
+    change since the tensor was made, as in PyTorch, while tensors never changed in place (nearly
+    all of them) never pay for a counter.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    counter.value += 1
 
 
 @cython.trashcan(True)
@@ -127,13 +132,36 @@ cdef class Context:
     def saved_tensors(self):
         if self.released:
             raise RuntimeError(
-                f"{self.name}: the arrays saved for backward were freed by an earlier backward. "
+                f"{self.op_name}: the arrays saved for backward were freed by an earlier backward. "
                 "Call backward(retain_graph=True) the first time to backward through the graph again.")
         return self.saved
 
     @property
-    def name(self):
+    def op_name(self):
+        """The op's name, as microtorch's messages and drawings show it: "Mul"."""
         return getattr(self.fn, "__name__", "Function")
+
+    def name(self):
+        """torch's name of this node: "MulBackward0" (see _TORCH_NODE_NAMES)."""
+        op = self.op_name
+        return _TORCH_NODE_NAMES.get(op, op) + "Backward0"
+
+    @property
+    def next_functions(self):
+        """One (node, 0) pair per tensor input, as torch's: the parent node, an AccumulateGrad for a
+        leaf that requires grad, None for a tensor that does not. Empty once backward freed the node.
+        Python numbers among the inputs are not listed (torch lists (None, 0) for `x + 1`'s 1)."""
+        cdef Py_ssize_t i
+        pairs = []
+        for i in range(self.n_inputs):
+            edge = edge_of(self, i)
+            if type(edge) is Context:
+                pairs.append((edge, 0))
+            elif isinstance(edge, TensorBase):
+                pairs.append((AccumulateGrad(edge), 0))
+            elif type(edge) is ndarray:   # a tensor that needs no gradient (its array is the edge)
+                pairs.append((None, 0))
+        return tuple(pairs)
 
     @property
     def inputs(self):
@@ -154,7 +182,7 @@ cdef class Context:
         return self.released
 
     def __repr__(self):
-        return f"<{self.name}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     cdef void release(self):
         # Free everything forward saved and the links to the inputs.
@@ -168,6 +196,34 @@ cdef class Context:
 
 
 include "_lazy_dict.pxi"
+
+
+# torch's node names where they differ from microtorch's op names (MatMul -> MmBackward0)
+cdef dict _TORCH_NODE_NAMES = {"MatMul": "Mm", "ReLU": "Relu", "Reshape": "View", "GetItem": "Index",
+                               "SetItem": "CopySlices", "_Cast": "ToCopy", "_Clone": "Clone", "MSELoss": "MseLoss",
+                               "GELU": "Gelu", "SiLU": "Silu", "ELU": "Elu", "LeakyReLU": "LeakyRelu"}
+
+
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its .grad, as torch's (next_functions names it)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable   # the leaf tensor
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 cdef inline object edge_of(Context node, Py_ssize_t i):
@@ -190,20 +246,27 @@ cdef class TensorBase:
 
     @property
     def data(self):
-        """The underlying numpy array."""
-        return self._data
+        """A new tensor sharing this one's storage, outside the graph, with its own version counter.
+
+        As in PyTorch: `p.data.add_(u)` changes p without being recorded, and (unlike detach())
+        the change is not seen by the version check of nodes that saved p.
+        """
+        return wrap(self._data)
 
     @data.setter
     def data(self, value):
+        # p.data = t: p takes t's storage (shape and dtype too) and keeps its grad_fn and counter.
         if isinstance(value, TensorBase):
             value = (<TensorBase>value)._data
-        if not isinstance(value, ndarray):
-            raise TypeError(f"Tensor.data must be a numpy ndarray, got {type(value).__name__}")
+        elif not isinstance(value, ndarray):   # an ndarray is accepted too: the original microtorch's .data was one
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and (<cnp.ndarray>value).dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value
 
     @property
     def _array(self):
-        """The underlying numpy ndarray, for the library's own code (users read .data or .numpy())."""
+        """The underlying numpy ndarray, for the library's own code (users read .numpy())."""
         return self._data
 
     @property
@@ -231,7 +294,7 @@ cdef class TensorBase:
 
     @property
     def _version(self):
-        """How many times this tensor's data was modified in place since a node saved it."""
+        """How many times this tensor's data was modified in place since it was made."""
         return 0 if self._version_counter is None else self._version_counter.value
 
     @property
@@ -279,6 +342,35 @@ def detach(TensorBase t):
     cdef TensorBase result = wrap(t._data)
     result._version_counter = counter_of(t)
     return result
+
+
+def rebind(TensorBase t, TensorBase result):
+    """t becomes result in the graph: how an in-place op on a tensor that autograd records is done.
+
+    result was computed out of place (same shape and dtype as t), so the array t held is left as it
+    was. t takes result's array and grad_fn and its version is bumped, as for any in-place change:
+    nodes that saved t's old values refuse to backpropagate, as in PyTorch. result's node saved
+    those values before the bump and is told about it; where it saved its own output, it now
+    watches t's counter, which later in-place changes of t will bump.
+    """
+    cdef VersionCounter counter = counter_of(t)
+    cdef Context node = result.grad_fn
+    cdef Py_ssize_t i
+    counter.value += 1
+    if node is not None and node.version0 is not None:
+        made = result._version_counter
+        if node.version0 is made:
+            node.version0 = counter
+        if node.version1 is made:
+            node.version1 = counter
+        if node.more_versions is not None:
+            for i in range(len(node.more_versions)):
+                if node.more_versions[i] is made:
+                    node.more_versions[i] = counter
+        node.saved_version_sum = _saved_versions_total(node)
+    t._data = result._data
+    t.grad_fn = node
+    t._requires_grad = result._requires_grad
 
 
 def make_tensor(array, bint requires_grad=False):
@@ -609,19 +701,26 @@ cdef void _track_saved_versions(Context ctx, PyObject **args, Py_ssize_t n, obje
     ctx.saved_version_sum = total
 
 
-cdef void _check_versions(Context node) except *:
+cdef unsigned long long _saved_versions_total(Context node):
+    # The sum of the version counters of the tensors node saved (node.version0 is set).
     cdef unsigned long long total = node.version0.value
     if node.version1 is not None:
         total += node.version1.value
         if node.more_versions is not None:
             for counter in node.more_versions:
                 total += (<VersionCounter>counter).value
+    return total
+
+
+cdef void _check_versions(Context node) except *:
+    cdef unsigned long long total = _saved_versions_total(node)
     if total != node.saved_version_sum:
         raise RuntimeError(
-            f"{node.name}: one of the tensors it saved for backward was modified by an in-place operation "
-            f"(setitem, an in-place method or an optimizer step) after the forward pass "
-            f"(version {total}, expected {node.saved_version_sum}). Run the forward pass again after "
-            "the modification, or modify a clone() instead.")
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"a tensor saved by {node.op_name} for backward is at version {total}; expected version "
+            f"{node.saved_version_sum} instead (setitem, an in-place method or an optimizer step changed it "
+            "after the forward pass). Hint: run the forward pass again after the modification, or modify a "
+            "clone() instead.")
 
 
 cdef void _check_finite(fn, str phase, object array) except *:
@@ -760,7 +859,7 @@ cdef inline object fresh_sum(object a, object b):
 
 cdef object _released_error(Context node):
     return RuntimeError(
-        f"Trying to backward through the graph a second time: the arrays saved by {node.name} "
+        f"Trying to backward through the graph a second time: the arrays saved by {node.op_name} "
         "were freed after the first backward. Call backward(retain_graph=True) the first time "
         "if you need to backward through the graph again.")
 
@@ -841,7 +940,7 @@ cdef void _backward_from(Context root_node, bint retain_graph) except *:
                     _check_finite(node.fn, "backward", g)
             if count < n:
                 raise RuntimeError(
-                    f"{node.name}.backward returned {count} gradients, expected one per forward input ({n})")
+                    f"{node.op_name}.backward returned {count} gradients, expected one per forward input ({n})")
         else:
             grads = only = None
         for i in range(n):
