@@ -191,7 +191,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 # ---------------------------------------------------------------- random
 
 def uniform(*shape, low=0.0, high=1.0, dtype=None, requires_grad=False, generator=None, device=None) -> "Tensor":
-    """Uniform samples in [low, high) (the original's signature: uniform(*shape, low, high))."""
+    """Uniform samples in [low, high) (the original's signature: ``uniform(*shape, low, high)``)."""
     array = _numpy_rng(generator).uniform(low, high, _shape_args(shape))
     return _leaf(array, _float_dtype(dtype), device, requires_grad, "uniform")
 
@@ -358,7 +358,7 @@ class _LegacyTensorType(type):
 
 
 def _legacy_type(name, dtype):
-    doc = (f"{name}(*sizes) or {name}(data): a {np.dtype(dtype).name} tensor, as torch's legacy constructor "
+    doc = (f"``{name}(*sizes)`` or ``{name}(data)``: a {np.dtype(dtype).name} tensor, as torch's legacy constructor "
            "(the sizes form gives zeros; torch leaves the memory uninitialized).")
     return _LegacyTensorType(name, (), {"dtype": np.dtype(dtype), "__doc__": doc, "__module__": "microtorch"})
 

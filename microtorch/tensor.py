@@ -125,7 +125,7 @@ class Tensor(_engine.TensorBase):
     Tensor(data, requires_grad=False, dtype=None) copies data. As torch.Tensor, numbers and
     (nested) lists become float32 (the default dtype) unless dtype is given; numpy arrays and
     tensors keep their dtype, as in the original microtorch (torch.Tensor makes them float32).
-    Tensor(*sizes) and Tensor() are torch's legacy constructor: a float32 tensor of that shape
+    ``Tensor(*sizes)`` and ``Tensor()`` are torch's legacy constructor: a float32 tensor of that shape
     (zeros, where torch leaves the memory uninitialized), or an empty one. microtorch.tensor()
     infers the dtype (ints stay int64).
     """
@@ -1442,7 +1442,7 @@ class Tensor(_engine.TensorBase):
         return self._update("sub_", lambda: self - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other) -> "Tensor":
-        """self *= other, in place.
+        """``self *= other``, in place.
 
         Parameters
         ----------
@@ -1452,12 +1452,12 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after mul_ (version bumped, as ``fill_``).
+            self after ``mul_`` (version bumped, as ``fill_``).
         """
         return self._update("mul_", lambda: self * other)
 
     def div_(self, other) -> "Tensor":
-        """self /= other, in place.
+        """``self /= other``, in place.
 
         Parameters
         ----------
@@ -1467,12 +1467,12 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after div_ (version bumped, as ``fill_``).
+            self after ``div_`` (version bumped, as ``fill_``).
         """
         return self._update("div_", lambda: self / other)
 
     def pow_(self, exponent) -> "Tensor":
-        """self **= exponent, in place.
+        """``self **= exponent``, in place.
 
         Parameters
         ----------
@@ -1481,7 +1481,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after pow_ (version bumped, as ``fill_``).
+            self after ``pow_`` (version bumped, as ``fill_``).
         """
         return self._update("pow_", lambda: self ** exponent)
 
@@ -1513,7 +1513,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after clamp_ (version bumped, as ``fill_``).
+            self after ``clamp_`` (version bumped, as ``fill_``).
         """
         return self._update("clamp_", lambda: self.clamp(min, max))
 
@@ -1529,7 +1529,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after clamp_min_ (version bumped, as ``fill_``).
+            self after ``clamp_min_`` (version bumped, as ``fill_``).
         """
         return self._update("clamp_min_", lambda: self.clamp(min=min))
 
@@ -1543,7 +1543,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after clamp_max_ (version bumped, as ``fill_``).
+            self after ``clamp_max_`` (version bumped, as ``fill_``).
         """
         return self._update("clamp_max_", lambda: self.clamp(max=max))
 
@@ -1571,7 +1571,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after masked_fill_ (version bumped, as ``fill_``).
+            self after ``masked_fill_`` (version bumped, as ``fill_``).
         """
         return self._update("masked_fill_", lambda: self.masked_fill(mask, value))
 
@@ -1609,7 +1609,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after zero_ (version bumped, as ``fill_``).
+            self after ``zero_`` (version bumped, as ``fill_``).
         """
         return self._fill("zero_", 0)
 
@@ -1626,7 +1626,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after uniform_ (version bumped, as ``fill_``).
+            self after ``uniform_`` (version bumped, as ``fill_``).
         """
         return self._fill("uniform_", _numpy_rng(generator).uniform(a, b, self.shape))
 
@@ -1642,7 +1642,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after normal_ (version bumped, as ``fill_``).
+            self after ``normal_`` (version bumped, as ``fill_``).
         """
         return self._fill("normal_", _numpy_rng(generator).normal(mean, std, self.shape))
 
@@ -1658,7 +1658,7 @@ class Tensor(_engine.TensorBase):
         Returns
         -------
         Tensor
-            self after exponential_ (version bumped, as ``fill_``).
+            self after ``exponential_`` (version bumped, as ``fill_``).
         """
         return self._fill("exponential_", _numpy_rng(generator).exponential(1.0 / lambd, self.shape))
 
