@@ -14,14 +14,15 @@ from microtorch import nn
 DOCS = pathlib.Path(__file__).resolve().parent
 
 
-def draw_mlp_graph():
-    """A small MLP's loss graph after backward, with parameter names and gradients."""
+def draw_mlp_graph(path=DOCS / "graph.svg"):
+    """A small MLP's loss graph after backward, with parameter names and gradients (the README's
+    figure, and the one on docs/engine.rst, drawn when the docs are built)."""
     microtorch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     x = microtorch.tensor([[0.5, -1.0], [2.0, 0.25]])
     loss = microtorch.mse_loss(model(x), microtorch.tensor([[1.0], [0.0]]))
     loss.backward(retain_graph=True)
-    path = microtorch.draw(loss, DOCS / "graph.svg", show_grad=True, params=dict(model.named_parameters()))
+    path = microtorch.draw(loss, path, show_grad=True, params=dict(model.named_parameters()))
     print(f"wrote {path}")
 
 

@@ -28,7 +28,10 @@ class dtype:
     the matching numpy dtype and forwards numpy's dtype attributes (``kind``, ``char``, ``name``).
     """
 
-    __slots__ = ("_numpy", "_name", "is_floating_point", "is_complex", "is_signed")
+    __slots__ = {"_numpy": None, "_name": None,  # a dict, so that each public slot carries its docstring
+                 "is_floating_point": "bool: a floating point dtype (float16, float32, float64).",
+                 "is_complex": "bool: a complex dtype.",
+                 "is_signed": "bool: a dtype that holds negative values (floats, complex, signed ints)."}
 
     def __init__(self, name, numpy_dtype):
         self._numpy = np.dtype(numpy_dtype)
@@ -44,6 +47,7 @@ class dtype:
 
     @property
     def itemsize(self):
+        """int: the size of one element in bytes."""
         return self._numpy.itemsize
 
     def __getattr__(self, name):  # kind, char, type, name, ...: numpy's, for code written for numpy dtypes

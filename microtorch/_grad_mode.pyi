@@ -16,6 +16,11 @@ class _GradModeContext:
                  tb: TracebackType | None) -> bool: ...
     def __call__(self, func: _F) -> _F: ...
 
+class _ModeSwitch(_GradModeContext):
+    """The context a grad-mode decorator enters on each call."""
+
+    def __init__(self, mode: bool) -> None: ...
+
 class no_grad(_GradModeContext):
     """Context manager and decorator that disables graph recording in this thread."""
 

@@ -5,6 +5,13 @@ from typing import ClassVar, final
 # What Var's ops accept besides a Var: int, float, bool, and any numbers.Real (numpy scalars, Fraction).
 _Number = float | Real
 
+# Op names by op code (Var.op reads them) and the error for a second backward through a freed graph.
+_OP_NAMES: tuple[str, ...]
+_SECOND_BACKWARD: str
+
+def _rebuild_leaf(val: float, grad: float, requires_grad: bool) -> Var:
+    """Unpickle a leaf Var (what Var.__reduce__ returns)."""
+
 @final
 class Var:
     """Var(value, requires_grad=False): one float64 number in an autograd graph."""

@@ -90,10 +90,32 @@ def from_numpy(ndarray) -> "Tensor":
 # ---------------------------------------------------------------- filled
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False) -> "Tensor":
+    """Return a tensor of zeros.
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The size (or pass ``size=``).
+    dtype : dtype, optional
+        The default dtype (float32) when omitted.
+    device : optional
+        Only the CPU.
+    requires_grad : bool, default False
+
+    Returns
+    -------
+    Tensor
+    """
     return _leaf(np.zeros(_size(shape, size, "zeros"), _float_dtype(dtype)), None, device, requires_grad, "zeros")
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False) -> "Tensor":
+    """Return a tensor of ones; arguments as ``zeros``.
+
+    Returns
+    -------
+    Tensor
+    """
     return _leaf(np.ones(_size(shape, size, "ones"), _float_dtype(dtype)), None, device, requires_grad, "ones")
 
 
@@ -169,7 +191,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 # ---------------------------------------------------------------- random
 
 def uniform(*shape, low=0.0, high=1.0, dtype=None, requires_grad=False, generator=None, device=None) -> "Tensor":
-    """Uniform samples in [low, high) (the original's signature: uniform(*shape, low, high))."""
+    """Uniform samples in [low, high) (the original's signature: ``uniform(*shape, low, high)``)."""
     array = _numpy_rng(generator).uniform(low, high, _shape_args(shape))
     return _leaf(array, _float_dtype(dtype), device, requires_grad, "uniform")
 
@@ -216,11 +238,35 @@ def randint(*args, low=0, high=None, size=None, generator=None, dtype=None, devi
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> "Tensor":
+    """Return U(0, 1) samples with input's shape (and dtype unless given).
+
+    Parameters
+    ----------
+    input : Tensor
+    dtype, device, requires_grad, generator
+        As for ``rand``.
+
+    Returns
+    -------
+    Tensor
+    """
     return rand(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype, device=device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> "Tensor":
+    """Return N(0, 1) samples with input's shape (and dtype unless given).
+
+    Parameters
+    ----------
+    input : Tensor
+    dtype, device, requires_grad, generator
+        As for ``randn``.
+
+    Returns
+    -------
+    Tensor
+    """
     return randn(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype, device=device,
                  requires_grad=requires_grad)
 
@@ -312,7 +358,7 @@ class _LegacyTensorType(type):
 
 
 def _legacy_type(name, dtype):
-    doc = (f"{name}(*sizes) or {name}(data): a {np.dtype(dtype).name} tensor, as torch's legacy constructor "
+    doc = (f"``{name}(*sizes)`` or ``{name}(data)``: a {np.dtype(dtype).name} tensor, as torch's legacy constructor "
            "(the sizes form gives zeros; torch leaves the memory uninitialized).")
     return _LegacyTensorType(name, (), {"dtype": np.dtype(dtype), "__doc__": doc, "__module__": "microtorch"})
 

@@ -24,7 +24,8 @@ class device:
     (``device('cpu') == 'cpu'``); torch's never equals a string.
     """
 
-    __slots__ = ("type", "index")
+    __slots__ = {"type": "str: the device type, such as 'cpu' or 'cuda' (only 'cpu' can hold tensors).",
+                 "index": "int or None: the device's index, None when not given."}
 
     def __init__(self, type, index=None):
         if isinstance(type, device):

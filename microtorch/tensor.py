@@ -127,7 +127,7 @@ class Tensor(_engine.TensorBase):
     Tensor(data, requires_grad=False, dtype=None) copies data. As torch.Tensor, numbers and
     (nested) lists become float32 (the default dtype) unless dtype is given; numpy arrays and
     tensors keep their dtype, as in the original microtorch (torch.Tensor makes them float32).
-    Tensor(*sizes) and Tensor() are torch's legacy constructor: a float32 tensor of that shape
+    ``Tensor(*sizes)`` and ``Tensor()`` are torch's legacy constructor: a float32 tensor of that shape
     (zeros, where torch leaves the memory uninitialized), or an empty one. microtorch.tensor()
     infers the dtype (ints stay int64).
     """
@@ -151,6 +151,11 @@ class Tensor(_engine.TensorBase):
     # ------------------------------------------------------------ basics
     @property
     def grad(self):
+        """The gradient accumulated by backward, a Tensor, or None.
+
+        Only leaves that require grad (and tensors that called ``retain_grad()``) keep one.
+        Assign a Tensor, an array or None to replace it.
+        """
         return _engine.grad_of(self)
 
     @grad.setter
@@ -174,9 +179,21 @@ class Tensor(_engine.TensorBase):
         return self.shape if dim is None else self.shape[_normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
+        """Return the number of dimensions (``ndim``).
+
+        Returns
+        -------
+        int
+        """
         return self.ndim
 
     def numel(self):
+        """Return the number of elements.
+
+        Returns
+        -------
+        int
+        """
         return self._array.size
 
     def __len__(self):
@@ -252,9 +269,31 @@ class Tensor(_engine.TensorBase):
         return self._array.copy() if force else self._array
 
     def tolist(self):
+        """Return the values as (nested) Python lists, or a number for a 0-d tensor.
+
+        Returns
+        -------
+        list or number
+
+        Examples
+        --------
+        >>> import microtorch as torch
+        >>> torch.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return self._array.tolist()
 
     def item(self):
+        """Return the value of a one-element tensor as a Python number.
+
+        Returns
+        -------
+        int, float or bool
+
+        Notes
+        -----
+        Raises RuntimeError for tensors with more than one element, as in PyTorch.
+        """
         if self._array.size != 1:
             raise RuntimeError(f"item(): a Tensor with {self._array.size} elements cannot be "
                                "converted to a Python scalar")
@@ -265,6 +304,12 @@ class Tensor(_engine.TensorBase):
         return _engine.detach(self)
 
     def clone(self) -> "Tensor":
+        """Return a copy with its own data; the gradient flows back to self.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops._Clone, self)
 
     # ------------------------------------------------------------ conversion: dtype and device
@@ -301,6 +346,16 @@ class Tensor(_engine.TensorBase):
         return self.to(dtype)
 
     def type_as(self, other) -> "Tensor":
+        """Return self converted to other's dtype: ``self.to(other.dtype)``.
+
+        Parameters
+        ----------
+        other : Tensor
+
+        Returns
+        -------
+        Tensor
+        """
         return self.to(other.dtype)
 
     # x.float(), x.long(), ...: x.to(that dtype)
@@ -309,6 +364,12 @@ class Tensor(_engine.TensorBase):
         ("short", np.int16), ("char", np.int8), ("byte", np.uint8), ("bool", np.bool_)])
 
     def element_size(self) -> int:
+        """Return the size of one element in bytes.
+
+        Returns
+        -------
+        int
+        """
         return self._array.itemsize
 
     def cpu(self) -> "Tensor":
@@ -327,14 +388,53 @@ class Tensor(_engine.TensorBase):
                       requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of size filled with fill_value, in self's dtype unless dtype is given.
+
+        Parameters
+        ----------
+        size : tuple of int
+        fill_value : number
+        dtype : dtype, optional
+        device : optional
+            Only the CPU.
+        requires_grad : bool, default False
+
+        Returns
+        -------
+        Tensor
+        """
         _check_device(device, "new_full")
         array = np.full(_shape_args((size,)), fill_value, _as_dtype(self._array.dtype if dtype is None else dtype))
         return _make(array, requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of zeros, in self's dtype unless dtype is given: ``new_full(size, 0)``.
+
+        Parameters
+        ----------
+        *size : int or tuple of int
+        dtype, device, requires_grad
+            As for ``new_full``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.new_full(_shape_args(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Return a new tensor of ones, in self's dtype unless dtype is given: ``new_full(size, 1)``.
+
+        Parameters
+        ----------
+        *size : int or tuple of int
+        dtype, device, requires_grad
+            As for ``new_full``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self.new_full(_shape_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
     new_empty = new_zeros
@@ -346,6 +446,16 @@ class Tensor(_engine.TensorBase):
         return self
 
     def requires_grad_(self, requires_grad=True) -> "Tensor":
+        """Set ``requires_grad`` in place and return self.
+
+        Parameters
+        ----------
+        requires_grad : bool, default True
+
+        Returns
+        -------
+        Tensor
+        """
         self.requires_grad = requires_grad
         return self
 
@@ -414,7 +524,16 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Neg, self)
 
     def matmul(self, other) -> "Tensor":
-        """self @ other, with numpy's (and torch's) broadcasting of batch dims."""
+        """Return the matrix product ``self @ other``, with numpy's (and torch's) batching rules.
+
+        Parameters
+        ----------
+        other : Tensor
+
+        Returns
+        -------
+        Tensor
+        """
         return self @ other
 
     # ------------------------------------------------------------ matrix products (mm ... baddbmm)
@@ -688,7 +807,19 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Max, self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        """The index of the largest entry (of the flattened tensor, or along dim); int64, no gradient."""
+        """Return the index of the largest value (of the flattened tensor, or along ``dim``).
+
+        Parameters
+        ----------
+        dim : int, optional
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+            int64; not differentiable.
+        """
         dim, keepdim = _reduction_args(self, "argmax", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmax: dim must be an int or None")
@@ -696,7 +827,16 @@ class Tensor(_engine.TensorBase):
         return _make(np.asarray(out, dtype=np.int64))
 
     def softmax(self, dim=-1) -> "Tensor":
-        """exp(self) / sum(exp(self)) along dim, computed stably."""
+        """Return softmax along ``dim``: positive values that sum to 1 there.
+
+        Parameters
+        ----------
+        dim : int, default -1
+
+        Returns
+        -------
+        Tensor
+        """
         dim = _normalize_dim(dim, self.ndim, "softmax")
         return _apply(ops.Softmax, self, dim)
 
@@ -919,7 +1059,22 @@ class Tensor(_engine.TensorBase):
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> "Tensor":
-        """The same entries in a new shape (one size may be -1); view is the same method here."""
+        """Return the same values in a new shape (one dim may be -1).
+
+        Parameters
+        ----------
+        *shape : int or tuple of int
+
+        Returns
+        -------
+        Tensor
+
+        Examples
+        --------
+        >>> import microtorch as torch
+        >>> torch.arange(6).reshape(2, 3).shape
+        (2, 3)
+        """
         shape = _shape_args(shape)
         _check_reshape(self.shape, shape)
         return _apply(ops.Reshape, self, shape)
@@ -938,7 +1093,17 @@ class Tensor(_engine.TensorBase):
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def transpose(self, dim0=None, dim1=None) -> "Tensor":
-        """dim0 and dim1 swapped (with no dims: all dims reversed, as T)."""
+        """Return the tensor with dims ``dim0`` and ``dim1`` swapped (``.T`` when both are omitted).
+
+        Parameters
+        ----------
+        dim0 : int, optional
+        dim1 : int, optional
+
+        Returns
+        -------
+        Tensor
+        """
         if dim0 is None and dim1 is None:
             return self.T
         dim0 = _normalize_dim(dim0, self.ndim, "transpose")
@@ -962,7 +1127,17 @@ class Tensor(_engine.TensorBase):
     moveaxis = movedim
 
     def permute(self, *dims) -> "Tensor":
-        """The dims reordered: out.shape[i] is self.shape[dims[i]]."""
+        """Return the tensor with its dims reordered.
+
+        Parameters
+        ----------
+        *dims : int or tuple of int
+            A permutation of the dims.
+
+        Returns
+        -------
+        Tensor
+        """
         dims = _shape_args(dims)
         if sorted(_normalize_dim(d, self.ndim, "permute") for d in dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions")
@@ -974,7 +1149,12 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Permute, self, tuple(range(self.ndim - 1, -1, -1)))
 
     def t(self) -> "Tensor":
-        """The transpose of a tensor of at most 2 dims."""
+        """Return the transpose of a tensor with at most 2 dims.
+
+        Returns
+        -------
+        Tensor
+        """
         if self.ndim > 2:
             raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but got {self.ndim}")
         return self.T
@@ -1286,12 +1466,47 @@ class Tensor(_engine.TensorBase):
         return self._update("sub_", lambda: self - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other) -> "Tensor":
+        """``self *= other``, in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self; the result keeps self's shape and dtype.
+
+        Returns
+        -------
+        Tensor
+            self after ``mul_`` (version bumped, as ``fill_``).
+        """
         return self._update("mul_", lambda: self * other)
 
     def div_(self, other) -> "Tensor":
+        """``self /= other``, in place.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self; the result keeps self's shape and dtype.
+
+        Returns
+        -------
+        Tensor
+            self after ``div_`` (version bumped, as ``fill_``).
+        """
         return self._update("div_", lambda: self / other)
 
     def pow_(self, exponent) -> "Tensor":
+        """``self **= exponent``, in place.
+
+        Parameters
+        ----------
+        exponent : Tensor or number
+
+        Returns
+        -------
+        Tensor
+            self after ``pow_`` (version bumped, as ``fill_``).
+        """
         return self._update("pow_", lambda: self ** exponent)
 
     def floor_divide_(self, other) -> "Tensor":
@@ -1313,14 +1528,47 @@ class Tensor(_engine.TensorBase):
             ("relu_", "relu"), ("sigmoid_", "sigmoid"), ("tanh_", "tanh")])
 
     def clamp_(self, min=None, max=None) -> "Tensor":
+        """Clamp self into [min, max] in place, as ``clamp``.
+
+        Parameters
+        ----------
+        min, max : number or Tensor, optional
+
+        Returns
+        -------
+        Tensor
+            self after ``clamp_`` (version bumped, as ``fill_``).
+        """
         return self._update("clamp_", lambda: self.clamp(min, max))
 
     clip_ = clamp_
 
     def clamp_min_(self, min) -> "Tensor":
+        """Clamp self from below in place: ``clamp_(min=min)``.
+
+        Parameters
+        ----------
+        min : number or Tensor
+
+        Returns
+        -------
+        Tensor
+            self after ``clamp_min_`` (version bumped, as ``fill_``).
+        """
         return self._update("clamp_min_", lambda: self.clamp(min=min))
 
     def clamp_max_(self, max) -> "Tensor":
+        """Clamp self from above in place: ``clamp_(max=max)``.
+
+        Parameters
+        ----------
+        max : number or Tensor
+
+        Returns
+        -------
+        Tensor
+            self after ``clamp_max_`` (version bumped, as ``fill_``).
+        """
         return self._update("clamp_max_", lambda: self.clamp(max=max))
 
     def addcmul_(self, tensor1, tensor2, *, value=1) -> "Tensor":
@@ -1336,6 +1584,19 @@ class Tensor(_engine.TensorBase):
         return self._update("lerp_", lambda: self + (end - self) * weight)
 
     def masked_fill_(self, mask, value) -> "Tensor":
+        """Set self to value where mask is True, in place, as ``masked_fill``.
+
+        Parameters
+        ----------
+        mask : bool Tensor
+            Broadcast against self.
+        value : number or 0-d Tensor
+
+        Returns
+        -------
+        Tensor
+            self after ``masked_fill_`` (version bumped, as ``fill_``).
+        """
         return self._update("masked_fill_", lambda: self.masked_fill(mask, value))
 
     def index_fill_(self, dim, index, value) -> "Tensor":
@@ -1353,19 +1614,76 @@ class Tensor(_engine.TensorBase):
         return self._fill("copy_", source)
 
     def fill_(self, value) -> "Tensor":
+        """Fill self with value, in place.
+
+        Parameters
+        ----------
+        value : number or 0-d Tensor
+
+        Returns
+        -------
+        Tensor
+            self, its version counter bumped (as every in-place op).
+        """
         return self._fill("fill_", value)
 
     def zero_(self) -> "Tensor":
+        """Fill self with zeros, in place.
+
+        Returns
+        -------
+        Tensor
+            self after ``zero_`` (version bumped, as ``fill_``).
+        """
         return self._fill("zero_", 0)
 
     # the random fills: values from microtorch's generator (or `generator=`), no gradient
     def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of U(a, b).
+
+        Parameters
+        ----------
+        a, b : float
+        generator : microtorch.Generator, optional
+            The default generator when omitted; numpy's stream, not PyTorch's.
+
+        Returns
+        -------
+        Tensor
+            self after ``uniform_`` (version bumped, as ``fill_``).
+        """
         return self._fill("uniform_", _numpy_rng(generator).uniform(a, b, self.shape))
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of N(mean, std**2).
+
+        Parameters
+        ----------
+        mean, std : float
+        generator : microtorch.Generator, optional
+            As for ``uniform_``.
+
+        Returns
+        -------
+        Tensor
+            self after ``normal_`` (version bumped, as ``fill_``).
+        """
         return self._fill("normal_", _numpy_rng(generator).normal(mean, std, self.shape))
 
     def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        """Fill self in place with samples of the exponential distribution of rate lambd.
+
+        Parameters
+        ----------
+        lambd : float, default 1.0
+        generator : microtorch.Generator, optional
+            As for ``uniform_``.
+
+        Returns
+        -------
+        Tensor
+            self after ``exponential_`` (version bumped, as ``fill_``).
+        """
         return self._fill("exponential_", _numpy_rng(generator).exponential(1.0 / lambd, self.shape))
 
     def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
@@ -1383,24 +1701,74 @@ class Tensor(_engine.TensorBase):
         return self._fill("random_", _numpy_rng(generator).integers(low, high, self.shape))
 
     def t_(self) -> "Tensor":
+        """Transpose a tensor of at most 2 dims in place, as ``t``.
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
         return self._reshape_in_place(self.t)
 
     def transpose_(self, dim0, dim1) -> "Tensor":
+        """Swap dims dim0 and dim1 in place, as ``transpose``.
+
+        Parameters
+        ----------
+        dim0, dim1 : int
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
         return self._reshape_in_place(lambda: self.transpose(dim0, dim1))
 
     def squeeze_(self, dim=None) -> "Tensor":
+        """Squeeze self in place, as ``squeeze``: self takes the new shape.
+
+        Parameters
+        ----------
+        dim : int, optional
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
         return self._reshape_in_place(lambda: self.squeeze(dim))
 
     def unsqueeze_(self, dim) -> "Tensor":
+        """Unsqueeze self in place, as ``unsqueeze``: self takes the new shape.
+
+        Parameters
+        ----------
+        dim : int
+
+        Returns
+        -------
+        Tensor
+            self.
+        """
         return self._reshape_in_place(lambda: self.unsqueeze(dim))
 
     # ------------------------------------------------------------ more tensor ops (sqrt ... tril, comparisons)
     def sqrt(self) -> "Tensor":
-        """The square root, elementwise."""
+        """Return the elementwise square root.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Sqrt, self)
 
     def abs(self) -> "Tensor":
-        """|self|, elementwise (gradient sign(self), 0 at 0 as in torch)."""
+        """Return the elementwise absolute value.
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Abs, self)
 
     __abs__ = absolute = abs
@@ -1435,7 +1803,17 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Maximum, self, other)
 
     def minimum(self, other) -> "Tensor":
-        """Elementwise minimum; ties share the gradient equally, as in PyTorch."""
+        """Return the elementwise minimum with ``other``; ties share the gradient equally, as in PyTorch.
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+        """
         other = _operand(other, "minimum")
         _check_broadcast("minimum", self, other)
         return _apply(ops.Minimum, self, other)
@@ -1459,11 +1837,29 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Where, mask, fill, self)
 
     def tril(self, diagonal=0) -> "Tensor":
-        """The lower triangle of the last two dims (entries above the diagonal set to 0)."""
+        """Return the lower triangle of the last two dims, zeros above ``diagonal``.
+
+        Parameters
+        ----------
+        diagonal : int, default 0
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "tril"), False)
 
     def triu(self, diagonal=0) -> "Tensor":
-        """The upper triangle of the last two dims (entries below the diagonal set to 0)."""
+        """Return the upper triangle of the last two dims, zeros below ``diagonal``.
+
+        Parameters
+        ----------
+        diagonal : int, default 0
+
+        Returns
+        -------
+        Tensor
+        """
         return _apply(ops.Triangle, self, _triangle_args(self, diagonal, "triu"), True)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
@@ -1476,7 +1872,19 @@ class Tensor(_engine.TensorBase):
         return -_apply(ops.Max, -self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None) -> "Tensor":
-        """The index of the smallest entry (of the flattened tensor, or along dim); int64, no gradient."""
+        """Return the index of the smallest value (of the flattened tensor, or along ``dim``).
+
+        Parameters
+        ----------
+        dim : int, optional
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+
+        Returns
+        -------
+        Tensor
+            int64; not differentiable.
+        """
         dim, keepdim = _reduction_args(self, "argmin", dim, keepdim, axis, keepdims)
         if isinstance(dim, tuple):
             raise TypeError("argmin: dim must be an int or None")
@@ -1488,7 +1896,23 @@ class Tensor(_engine.TensorBase):
         return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
-        """Standard deviation over dim, the square root of var (same arguments)."""
+        """Return the standard deviation, over all dims or along ``dim``.
+
+        Parameters
+        ----------
+        dim : int or tuple of int, optional
+            The dims to reduce; all of them when omitted (``axis`` is accepted too).
+        unbiased : bool, optional
+            Divide by N - 1 (the default) or by N.
+        keepdim : bool, default False
+            Keep each reduced dim with size 1 (``keepdims`` is accepted too).
+        correction : int, optional
+            Divide by N - correction; overrides ``unbiased``.
+
+        Returns
+        -------
+        Tensor
+        """
         return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
 
     def _spread(self, op, name, dim, unbiased, keepdim, correction):
@@ -1533,7 +1957,16 @@ class Tensor(_engine.TensorBase):
         return _apply(ops.Expand, self, shape)
 
     def expand_as(self, other) -> "Tensor":
-        """expand(other.shape)."""
+        """Return the tensor broadcast to ``other``'s shape: ``self.expand(other.shape)``.
+
+        Parameters
+        ----------
+        other : Tensor
+
+        Returns
+        -------
+        Tensor
+        """
         return self.expand(other.shape)
 
     def gather(self, dim, index) -> "Tensor":
@@ -1592,7 +2025,7 @@ class Tensor(_engine.TensorBase):
         return self.dtype.kind == "f"
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> "Tensor":
-        """A bool tensor: True where |self - other| <= atol + rtol * |other|."""
+        """A bool tensor: True where ``|self - other| <= atol + rtol * |other|``."""
         other = _operand(other, "isclose")
         _check_broadcast("isclose", self, other)
         if isinstance(other, Tensor) and other.dtype != self.dtype:
@@ -1617,27 +2050,93 @@ class Tensor(_engine.TensorBase):
         return _make(ufunc(self._array, other._array if isinstance(other, Tensor) else other))
 
     def __lt__(self, other):
-        """self < other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self < other`` elementwise, as a bool tensor (``lt``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.less, "lt")
 
     def __le__(self, other):
-        """self <= other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self <= other`` elementwise, as a bool tensor (``le``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.less_equal, "le")
 
     def __gt__(self, other):
-        """self > other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self > other`` elementwise, as a bool tensor (``gt``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.greater, "gt")
 
     def __ge__(self, other):
-        """self >= other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self >= other`` elementwise, as a bool tensor (``ge``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.greater_equal, "ge")
 
     def __eq__(self, other):
-        """self == other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self == other`` elementwise, as a bool tensor (``eq``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.equal, "eq")
 
     def __ne__(self, other):
-        """self != other, elementwise: a bool tensor (no gradient)."""
+        """Return ``self != other`` elementwise, as a bool tensor (``ne``).
+
+        Parameters
+        ----------
+        other : Tensor or number
+            Broadcast against self.
+
+        Returns
+        -------
+        Tensor
+            bool; not differentiable.
+        """
         return self._compare(other, np.not_equal, "ne")
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__

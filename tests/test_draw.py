@@ -1,4 +1,4 @@
-"""Graph drawings: one walk for DOT and mermaid, rendered with the real Graphviz `dot`."""
+"""Graph drawings: one walk for DOT, SVG (Graphviz's real `dot` and the built-in layout), mermaid and HTML."""
 import os
 import re
 import shutil
@@ -10,16 +10,22 @@ import pytest
 import microtorch
 from microtorch import nn
 from microtorch._scalar import Var
-from microtorch.draw import COLOURS, draw, draw_to_html, graph_of, to_dot, to_mermaid
+from microtorch.draw import COLOURS, Graph, draw, draw_to_html, graph_of, to_dot, to_mermaid, to_svg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
 SVG = "{http://www.w3.org/2000/svg}"
+# Each layout that can run here: Graphviz only where `dot` is installed.
+LAYOUTS = [pytest.param("dot", marks=needs_dot), "builtin"]
 
 
 def render(root, tmp_path, **options):
-    """Draw root to SVG with dot; its nodes {title: (classes, text lines)} and edges [(from, to)]."""
+    """Draw root to SVG (dot by default); its nodes {title: (classes, text lines)} and edges [(from, to)]."""
+    options.setdefault("layout", "dot")
     path = draw(root, tmp_path / "graph.svg", **options)
-    tree = ET.parse(path)
+    return svg_parts(ET.parse(path))
+
+
+def svg_parts(tree):
     nodes, edges = {}, []
     for group in tree.iter(f"{SVG}g"):
         classes = group.get("class", "").split()
@@ -223,11 +229,11 @@ def test_dot_text_escapes_labels(tmp_path):
         assert [f"Tagged(tag={tag!r})", "(2,) float32"] in [lines for _, lines in nodes.values()]
 
 
-@needs_dot
-def test_rendered_svg_has_every_node_edge_and_label(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_rendered_svg_has_every_node_edge_and_label(tmp_path, layout):
     model, x, y = small_mlp()
     loss = microtorch.cross_entropy(y, microtorch.tensor([0, 1, 1, 0, 1]))
-    nodes, edges = render(loss, tmp_path, params=dict(model.named_parameters()))
+    nodes, edges = render(loss, tmp_path, params=dict(model.named_parameters()), layout=layout)
     walked_nodes, walked_edges = graph_of(loss, params=dict(model.named_parameters()))
     assert len(nodes) == len(walked_nodes) == 14
     assert sorted(edges) == sorted(walked_edges) and len(edges) == 13
@@ -243,12 +249,12 @@ def test_rendered_svg_has_every_node_edge_and_label(tmp_path):
     assert COLOURS["op"] in svg and COLOURS["leaf"] in svg and COLOURS["constant"] in svg
 
 
-@needs_dot
-def test_rendered_svg_of_a_var_graph(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_rendered_svg_of_a_var_graph(tmp_path, layout):
     a, b = Var(1.5, requires_grad=True), Var(-0.5, requires_grad=True)
     out = (a * b + a.exp()).relu()
     out.backward(retain_graph=True)
-    nodes, edges = render(out, tmp_path, show_grad=True)
+    nodes, edges = render(out, tmp_path, show_grad=True, layout=layout)
     assert kinds(nodes) == {"op": 4, "leaf": 2, "constant": 0}
     assert len(edges) == 6  # a feeds both * and exp
     texts = [lines for _, lines in nodes.values()]
@@ -281,36 +287,88 @@ def test_png_and_default_suffix(tmp_path):
         draw(y, tmp_path / "graph.pdf", format="pdf")
 
 
-def test_missing_dot_is_named(tmp_path, monkeypatch):
+def test_missing_dot_is_named_and_svg_falls_back_to_the_builtin_layout(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot here
     _, _, y = small_mlp()
-    with pytest.raises(RuntimeError, match=r"Graphviz's `dot` program was not found.*apt-get install graphviz"):
-        draw(y, tmp_path / "graph.svg")
-    assert not os.path.exists(tmp_path / "graph.svg")
+    for options in [dict(format="png"), dict(layout="dot")]:
+        with pytest.raises(RuntimeError, match=r"Graphviz's `dot` program was not found.*apt-get install graphviz"):
+            draw(y, tmp_path / "graph", **options)
+        assert os.listdir(tmp_path) == []
     assert to_dot(y).startswith("digraph")  # DOT text needs no program
+    nodes, edges = svg_parts(ET.parse(draw(y, tmp_path / "graph.svg")))  # layout="auto": the built-in one
+    walked_nodes, walked_edges = graph_of(y)
+    assert set(nodes) == set(walked_nodes) and sorted(edges) == sorted(walked_edges)
+    with pytest.raises(ValueError, match="layout must be one of"):
+        to_svg(y, layout="neato")
 
 
 @needs_dot
 def test_dot_failure_is_reported(tmp_path):
     _, _, y = small_mlp()
-    with pytest.raises(RuntimeError, match="dot -Tsvg` failed"):
-        draw(y, tmp_path / "no-such-folder" / "graph.svg")
+    with pytest.raises(RuntimeError, match="dot -Tpng` failed"):
+        draw(y, tmp_path / "no-such-folder" / "graph.png", format="png")
 
 
-def test_mermaid_html_uses_the_same_walk(tmp_path):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_html_page_is_self_contained_svg_of_the_same_walk(tmp_path, layout):
     model, x, y = small_mlp()
-    path = draw_to_html(y, str(tmp_path / "model"), params=dict(model.named_parameters()))
+    path = draw_to_html(y, str(tmp_path / "model"), params=dict(model.named_parameters()), layout=layout)
     assert path.endswith("model.html")
     page = open(path, encoding="utf-8").read()
-    assert '<pre class="mermaid">' in page
+    # Nothing to fetch: no scripts, no links, no URLs at all (not even SVG namespace names).
+    for reference in ["http", "<script", "src=", "<link", "@import", "xlink"]:
+        assert reference not in page, reference
+    svg = page[page.index("<svg"):page.index("</svg>") + len("</svg>")]
+    svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)  # namespace back, to parse it
+    nodes, edges = svg_parts(ET.ElementTree(ET.fromstring(svg)))
+    walked_nodes, walked_edges = graph_of(y, params=dict(model.named_parameters()))
+    assert {name: lines for name, (_, lines) in nodes.items()} == {
+        name: lines for name, (_, lines) in walked_nodes.items()}
+    assert sorted(edges) == sorted(walked_edges)
+
+
+def test_mermaid_text_uses_the_same_walk():
+    model, x, y = small_mlp()
     nodes, edges = graph_of(y, params=dict(model.named_parameters()))
     mermaid = to_mermaid(y, params=dict(model.named_parameters()))
-    assert mermaid in page
     node_lines = re.findall(r'^    (n\d+)\["(.*)"\]:::(\w+)$', mermaid, flags=re.M)
     assert [(name, kind) for name, _, kind in node_lines] == [(name, kind) for name, (kind, _) in nodes.items()]
     for name, label, _ in node_lines:
         assert label == "<br/>".join(nodes[name][1])
     assert re.findall(r"^    (n\d+) --> (n\d+)$", mermaid, flags=re.M) == edges
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_graph_objects_show_inline_in_jupyter(layout, monkeypatch):
+    if layout == "builtin":
+        monkeypatch.setenv("PATH", "")  # _repr_svg_ uses layout="auto": the built-in one without dot
+    model, x, y = small_mlp()
+    graph = draw(y)  # no path: a Graph, which Jupyter renders through _repr_svg_
+    assert isinstance(graph, Graph) and graph == graph_of(y)
+    nodes, edges = graph
+    assert graph.nodes is nodes and graph.edges is edges
+    svg_nodes, svg_edges = svg_parts(ET.ElementTree(ET.fromstring(graph._repr_svg_())))
+    assert set(svg_nodes) == set(nodes) and sorted(svg_edges) == sorted(edges)
+    html_svg = graph._repr_html_()  # the same drawing for HTML front ends, with nothing to fetch
+    assert "http" not in html_svg and len(re.findall(r'<g [^>]*class="node', html_svg)) == len(nodes)
+    assert microtorch.draw is draw
+
+
+def test_show_value_summarises_large_values_the_root_and_params():
+    values = np.arange(6.0).reshape(2, 3)
+    x = microtorch.tensor(values, requires_grad=True)
+    h = x * 2.0
+    y = h.sum()
+
+    def summary(a):
+        return f"mean {a.mean():.4g} std {a.std():.4g} min {a.min():.4g} max {a.max():.4g}"
+
+    labels = [lines for _, lines in graph_of(y, show_value=True, params={"x": x, "h": h}).nodes.values()]
+    assert ["x", "(2, 3) float64", summary(values)] in labels
+    assert ["h", "Mul(b=2.0)", "(2, 3) float64", summary(values * 2)] in labels
+    assert ["Sum(dim=None, keepdim=False)", "() float64", f"val {(values * 2).sum():.4g}"] in labels
+    # without show_value, only small arrays show values
+    assert ["x", "(2, 3) float64"] in [lines for _, lines in graph_of(y, params={"x": x}).nodes.values()]
 
 
 def test_mermaid_escapes_quotes_and_markup():

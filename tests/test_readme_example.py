@@ -13,4 +13,4 @@ def test_readme_example_converges_and_draws(tmp_path, monkeypatch, capsys):
     assert last_epoch, out
     assert abs(float(last_epoch[0].split(":")[1]) - 1.0) < 1e-4
     html = (tmp_path / "model.html").read_text()
-    assert "MatMul" in html and "mermaid" in html
+    assert "MatMul" in html and "<svg" in html and "http" not in html  # drawn inline, nothing to fetch

@@ -69,6 +69,7 @@ def set_detect_anomaly(bint mode):
 
 
 def is_anomaly_enabled():
+    """Return True when anomaly detection (see detect_anomaly) is on."""
     return _detect_anomaly
 
 
@@ -284,6 +285,10 @@ cdef class TensorBase:
 
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded so that backward can reach it.
+
+        Settable on leaves only, and only for floating-point tensors, as in PyTorch.
+        """
         return self._requires_grad
 
     @requires_grad.setter

@@ -1,3 +1,4 @@
+# cython: embedsignature.format=clinic
 """Grad mode: whether new operations are recorded for backward.
 
 The flag is a C thread-local, so each thread has its own mode (as in PyTorch)
@@ -32,7 +33,7 @@ def is_grad_enabled():
 
 
 cdef class _GradModeContext:
-    # Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator.
+    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
     cdef bint mode          # the mode this context switches to
     cdef list previous      # stack of modes to restore, so one instance can nest
 
@@ -62,21 +63,48 @@ cdef class _ModeSwitch(_GradModeContext):
 
 
 cdef class no_grad(_GradModeContext):
-    """Context manager and decorator that disables graph recording in this thread."""
+    """no_grad()
+--
+
+    Context manager and decorator that disables graph recording in this thread.
+
+    Results computed inside need no gradient, and no graph is kept (saving memory in evaluation).
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> x = torch.ones(2, requires_grad=True)
+    >>> with torch.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
     def __init__(self):
         self.mode = False
         self.previous = []
 
 
 cdef class enable_grad(_GradModeContext):
-    """Context manager and decorator that enables graph recording in this thread."""
+    """enable_grad()
+--
+
+    Context manager and decorator that enables graph recording in this thread (inside a no_grad block, say).
+    """
     def __init__(self):
         self.mode = True
         self.previous = []
 
 
 cdef class set_grad_enabled(_GradModeContext):
-    """set_grad_enabled(mode): sets grad mode now; as a context manager, restores it on exit.
+    """set_grad_enabled(mode)
+--
+
+    Set grad mode now; as a context manager, restore the old mode on exit.
+
+    Parameters
+    ----------
+    mode : bool
+        True records operations for backward, False does not.
 
     Like torch.set_grad_enabled, calling it as a plain function switches the mode
     immediately, and `with set_grad_enabled(False):` restores the old mode afterwards.

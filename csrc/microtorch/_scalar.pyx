@@ -1,3 +1,4 @@
+# cython: embedsignature.format=clinic
 """The scalar autograd engine: Var, one float64 number that records how it was computed.
 
     a = Var(-4.0, requires_grad=True)     # `req_grad=True` is the original spelling
@@ -625,12 +626,31 @@ _set_reserved_entries()
 @cython.freelist(1024)
 @cython.binding(False)      # plain method descriptors: v.tanh() calls cost about half as much
 cdef class Var:
-    """Var(value, requires_grad=False): one float64 number in an autograd graph.
+    """Var(value, requires_grad=False, *, req_grad=None)
+--
 
+    One float64 number in an autograd graph (micrograd's Value, compiled).
+
+    Parameters
+    ----------
+    value : float
+    requires_grad : bool, default False
+        Accumulate a gradient into ``.grad`` on backward.
+
+    Notes
+    -----
     `req_grad=` is accepted as the original spelling of `requires_grad=`.
     Ops: + - * / ** with Vars or numbers on either side (a Var exponent too),
     -v, abs(v), and the methods exp log sqrt sin cos tanh relu sigmoid abs.
     `.val` (alias `.data`) and `.grad` can be assigned, for training loops.
+
+    Examples
+    --------
+    >>> from microtorch import Var
+    >>> a = Var(2.0, requires_grad=True)
+    >>> (a * a + a).backward()
+    >>> a.grad
+    5.0
     """
 
     __array_ufunc__ = None      # numpy scalars defer to Var's reflected ops: np.float64(2) * v is a Var
@@ -814,30 +834,39 @@ cdef class Var:
         return _unary(ABS, self)
 
     def abs(self):
+        """Return ``|self|``; the gradient at 0 is 0, as in PyTorch."""
         return _unary(ABS, self)
 
     def exp(self):
+        """Return ``e ** self``."""
         return _unary(EXP, self)
 
     def log(self):
+        """Return the natural logarithm."""
         return _unary(LOG, self)
 
     def sqrt(self):
+        """Return the square root."""
         return _unary(SQRT, self)
 
     def sin(self):
+        """Return the sine."""
         return _unary(SIN, self)
 
     def cos(self):
+        """Return the cosine."""
         return _unary(COS, self)
 
     def tanh(self):
+        """Return the hyperbolic tangent."""
         return _unary(TANH, self)
 
     def relu(self):
+        """Return ``max(self, 0)``."""
         return _unary(RELU, self)
 
     def sigmoid(self):
+        """Return ``1 / (1 + exp(-self))``."""
         return _unary(SIGMOID, self)
 
     # -- comparisons by value; hashing by identity

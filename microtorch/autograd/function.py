@@ -49,10 +49,42 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
+        """Compute the op's output from numpy arrays; subclasses define it as a staticmethod.
+
+        Parameters
+        ----------
+        ctx : Context
+            Save what backward needs with ``ctx.save_for_backward(...)`` or as attributes.
+        *args
+            The inputs: numpy arrays where tensors were passed, other values as they are.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         raise NotImplementedError("Function subclasses must define forward(ctx, *args)")
 
     @staticmethod
     def backward(ctx, grad):
+        """Compute the gradient of each input from the output's gradient; subclasses define it as a staticmethod.
+
+        Parameters
+        ----------
+        ctx : Context
+            What forward saved.
+        grad : numpy.ndarray
+            The gradient of the output, shaped like it.
+
+        Returns
+        -------
+        numpy.ndarray or tuple
+            One gradient per forward input (None where none is needed).
+
+        Notes
+        -----
+        Unlike PyTorch, forward and backward see numpy arrays, not Tensors; so a backward is not
+        itself differentiable (no double backward).
+        """
         raise NotImplementedError("Function subclasses must define backward(ctx, grad)")
 
     @classmethod

@@ -22,22 +22,46 @@ def _inplace_text(inplace, before=""):
 
 
 class Sigmoid(Module):
+    """Apply the logistic sigmoid elementwise: ``1 / (1 + exp(-x))``.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> torch.nn.Sigmoid()(torch.tensor([0.0]))
+    Tensor([0.5])
+    """
     def forward(self, x):
+        """Apply the sigmoid to ``x``."""
         return x.sigmoid()
 
 
 class Tanh(Module):
+    """Apply the hyperbolic tangent elementwise.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
     def forward(self, x):
+        """Apply tanh to ``x``."""
         return x.tanh()
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise.
+    """Apply the rectified linear unit elementwise: ``max(x, 0)``.
 
     Parameters
     ----------
     inplace : bool, default False
-        Accepted; computed out of place.
+        Accepted; computed out of place (same values and gradients as PyTorch).
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
     """
 
     def __init__(self, inplace=False):
@@ -45,6 +69,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
+        """Apply ReLU to ``x``."""
         return x.relu()
 
     def extra_repr(self):
@@ -52,11 +77,23 @@ class ReLU(Module):
 
 
 class Softmax(Module):
+    """Apply softmax along a dimension: each slice becomes positive and sums to 1.
+
+    Parameters
+    ----------
+    dim : int, default -1
+        The dimension that sums to 1. PyTorch requires it (and warns without it); here it defaults to the last.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
+        """Apply softmax to ``x`` along ``self.dim``."""
         return x.softmax(self.dim)
 
     def extra_repr(self):
@@ -64,11 +101,23 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
+    """Apply ``log(softmax(x))`` along a dimension, computed stably.
+
+    Parameters
+    ----------
+    dim : int, default -1
+        The dimension to normalize over.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
+        """Apply log-softmax to ``x`` along ``self.dim``."""
         return F.log_softmax(x, self.dim)
 
     def extra_repr(self):
@@ -76,11 +125,16 @@ class LogSoftmax(Module):
 
 
 class GELU(Module):
-    """x * Phi(x), as torch.nn.GELU; approximate="tanh" uses the tanh approximation of the normal CDF Phi.
+    """Apply the Gaussian error linear unit elementwise: ``x * Phi(x)``.
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}, default 'none'
+        'tanh' uses the tanh approximation of the normal CDF.
 
     Shape
     -----
-    Any input; output the same shape.
+    Input: any shape. Output: the same shape.
     """
 
     def __init__(self, approximate="none"):
@@ -88,6 +142,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x):
+        """Apply GELU to ``x``."""
         return F.gelu(x, self.approximate)
 
     def extra_repr(self):
@@ -95,11 +150,25 @@ class GELU(Module):
 
 
 class LeakyReLU(Module):
+    """Apply ``x`` where positive and ``negative_slope * x`` elsewhere.
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+    inplace : bool, default False
+        Accepted; computed out of place.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
+
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
+        """Apply leaky ReLU to ``x``."""
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
@@ -107,11 +176,25 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """Apply the exponential linear unit: ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Accepted; computed out of place.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
+        """Apply ELU to ``x``."""
         return F.elu(x, self.alpha)
 
     def extra_repr(self):
@@ -119,11 +202,24 @@ class ELU(Module):
 
 
 class Softplus(Module):
+    """Apply ``log(1 + exp(beta * x)) / beta``, a smooth ReLU.
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+    threshold : float, default 20.0
+        Where ``beta * x`` exceeds it, the output is ``x`` itself (for numerical stability).
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
+        """Apply softplus to ``x``."""
         return F.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self):
@@ -131,13 +227,24 @@ class Softplus(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x); inplace accepted, computed out of place."""
+    """Apply the sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Accepted; computed out of place.
+
+    Shape
+    -----
+    Input: any shape. Output: the same shape.
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x):
+        """Apply SiLU to ``x``."""
         return F.silu(x)
 
     def extra_repr(self):
@@ -210,7 +317,7 @@ class Mish(_Elementwise):
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """``x / (1 + |x|)``."""
 
     def forward(self, x):
         return F.softsign(x)

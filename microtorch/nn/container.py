@@ -93,6 +93,17 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential):
+        """Append every module of an iterable (another Sequential, a list, ...) at the end.
+
+        Parameters
+        ----------
+        sequential : iterable of Module
+
+        Returns
+        -------
+        Sequential
+            self.
+        """
         for module in sequential:
             self.append(module)
         return self
@@ -109,6 +120,21 @@ class Sequential(Module):
         return self
 
     def pop(self, index):
+        """Remove the module at position ``index`` and return it; the rest are renumbered '0', '1', ...
+
+        Parameters
+        ----------
+        index : int
+            Negative values count from the end.
+
+        Returns
+        -------
+        Module
+
+        Notes
+        -----
+        The position is required, as in PyTorch (``ModuleList.pop`` defaults to the last one).
+        """
         module = self[index]
         del self[index]
         return module
@@ -177,6 +203,17 @@ class ModuleList(Module):
         _renumber(self._modules, values)
 
     def pop(self, index=-1):
+        """Remove the module at position ``index`` (the last one by default) and return it.
+
+        Parameters
+        ----------
+        index : int, default -1
+            Negative values count from the end; the modules after it are renumbered.
+
+        Returns
+        -------
+        Module
+        """
         module = self[index]
         del self[index]
         return module
@@ -207,17 +244,53 @@ class _NamedMembers:
         return list(self._registry(self._members))
 
     def values(self):
+        """Return the values (modules or parameters), in insertion order.
+
+        Returns
+        -------
+        list
+
+        Notes
+        -----
+        A list; PyTorch returns a view.
+        """
         return list(self._registry(self._members).values())
 
     def items(self):
+        """Return ``(key, value)`` pairs, in insertion order.
+
+        Returns
+        -------
+        list of tuple
+
+        Notes
+        -----
+        A list; PyTorch returns a view.
+        """
         return list(self._registry(self._members).items())
 
     def pop(self, key):
+        """Remove the entry named ``key`` and return its value.
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        Module or Parameter
+
+        Raises
+        ------
+        KeyError
+            If there is no such entry.
+        """
         value = self[key]
         del self[key]
         return value
 
     def clear(self):
+        """Remove every entry."""
         self._registry(self._members).clear()
 
     def update(self, items):
@@ -290,6 +363,17 @@ class ParameterList(Module):
         return self
 
     def extend(self, values):
+        """Append every value of an iterable at the end (plain Tensors are wrapped in Parameter).
+
+        Parameters
+        ----------
+        values : iterable of Tensor
+
+        Returns
+        -------
+        ParameterList
+            self.
+        """
         for value in list(values):
             self.append(value)
         return self

@@ -85,7 +85,35 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over (N, C, H, W) inputs, as torch.nn.Conv2d."""
+    """2-D convolution (cross-correlation) over (N, C, H, W) inputs, as ``torch.nn.Conv2d``.
+
+    Parameters
+    ----------
+    in_channels : int
+    out_channels : int
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, default 1
+    padding : int, tuple of int, 'same' or 'valid', default 0
+    dilation : int or tuple of int, default 1
+    groups : int, default 1
+        Split the channels into this many independent groups.
+    bias : bool, default True
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Shape
+    -----
+    Input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``. Output: ``(N, C_out, H_out, W_out)`` with
+    ``H_out = floor((H + 2*padding - dilation*(kernel_size-1) - 1) / stride + 1)``.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> conv = torch.nn.Conv2d(1, 4, kernel_size=3, padding=1)
+    >>> conv(torch.randn(2, 1, 8, 8)).shape
+    (2, 4, 8, 8)
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", dtype=np.float32):
@@ -97,7 +125,15 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over (N, C, L) inputs, as torch.nn.Conv1d."""
+    """1-D convolution over (N, C, L) inputs, as ``torch.nn.Conv1d``.
+
+    Parameters are those of :class:`Conv2d`, with one-element sizes.
+
+    Shape
+    -----
+    Input: ``(N, C_in, L)`` or ``(C_in, L)``. Output: ``(N, C_out, L_out)`` with
+    ``L_out = floor((L + 2*padding - dilation*(kernel_size-1) - 1) / stride + 1)``.
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", dtype=np.float32):

@@ -6,7 +6,7 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Merge dims start_dim..end_dim into one (all but the batch dim by default).
+    """Merge dims ``start_dim`` to ``end_dim`` into one (all but the batch dim by default).
 
     Parameters
     ----------
@@ -15,7 +15,7 @@ class Flatten(Module):
 
     Shape
     -----
-    (N, *dims) -> (N, prod(dims)) with the defaults.
+    Input: ``(N, *dims)``. Output: ``(N, prod(dims))`` with the defaults.
     """
 
     def __init__(self, start_dim=1, end_dim=-1):
@@ -39,7 +39,7 @@ class Unflatten(Module):
 
     Shape
     -----
-    (*before, S, *after) -> (*before, *unflattened_size, *after), prod(unflattened_size) == S.
+    ``(*before, S, *after) -> (*before, *unflattened_size, *after)``, ``prod(unflattened_size) == S``.
     """
 
     def __init__(self, dim, unflattened_size):

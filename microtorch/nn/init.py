@@ -95,10 +95,33 @@ def constant_(tensor, val):
 
 
 def ones_(tensor):
+    """Fill a tensor with ones in place, without recording a gradient.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        Filled in place.
+
+    Returns
+    -------
+    Tensor
+        The same tensor.
+    """
     return _fill(tensor, 1)
 
 
 def zeros_(tensor):
+    """Fill a tensor with zeros in place, as ``ones_`` fills it with ones.
+
+    Parameters
+    ----------
+    tensor : Tensor
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself, now all zeros (its version counter bumped, as after any in-place op).
+    """
     return _fill(tensor, 0)
 
 

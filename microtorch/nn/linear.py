@@ -12,7 +12,34 @@ __all__ = ["Linear", "Identity"]
 
 
 class Linear(Module):
-    """y = x @ weight.T + bias; weight (out_features, in_features), initialised as in PyTorch."""
+    """Apply ``y = x @ weight.T + bias``.
+
+    Parameters
+    ----------
+    in_features : int
+    out_features : int
+    bias : bool, default True
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Attributes
+    ----------
+    weight : Parameter
+        Shape ``(out_features, in_features)``, initialised ``U(-1/sqrt(in), 1/sqrt(in))`` as in PyTorch.
+    bias : Parameter or None
+        Shape ``(out_features,)``, same initialisation.
+
+    Shape
+    -----
+    Input: ``(*, in_features)``. Output: ``(*, out_features)``.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> layer = torch.nn.Linear(3, 2)
+    >>> layer(torch.randn(5, 3)).shape
+    (5, 2)
+    """
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
         super().__init__()

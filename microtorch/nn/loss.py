@@ -8,11 +8,18 @@ __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCELoss", "BCEWi
 
 
 class _Loss(Module):
+    """Base class of the loss layers: holds ``reduction``.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    """
     def __init__(self, reduction="mean"):
         super().__init__()
         self.reduction = reduction
 
     def extra_repr(self):
+        """Return ``reduction='...'`` for the repr."""
         return f"reduction={self.reduction!r}"
 
 
@@ -71,16 +78,56 @@ class NLLLoss(_WeightedLoss):
 
 
 class MSELoss(_Loss):
+    """Mean squared error: ``(input - target) ** 2``, reduced.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+
+    Shape
+    -----
+    Input and target: the same shape (or broadcastable). Output: scalar, or the input's shape with ``reduction='none'``.
+    """
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error: ``|input - target|``, reduced.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+
+    Shape
+    -----
+    Input and target: the same shape. Output: scalar, or the input's shape with ``reduction='none'``.
+    """
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross entropy between probabilities and targets in [0, 1].
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Rescales each element's loss; broadcast against the input.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+
+    Shape
+    -----
+    Input and target: the same shape. Output: scalar, or the input's shape with ``reduction='none'``.
+
+    Notes
+    -----
+    As in PyTorch, each log is clamped at -100 so that a probability of exactly 0 or 1 gives a finite loss.
+    """
+
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
 
@@ -89,6 +136,21 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross entropy on logits: a sigmoid and ``BCELoss`` in one stable step.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Rescales each element's loss.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+    pos_weight : Tensor, optional
+        A weight on the positive examples of each class.
+
+    Shape
+    -----
+    Input and target: the same shape. Output: scalar, or the input's shape with ``reduction='none'``.
+    """
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight
@@ -98,6 +160,18 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """Huber loss: squared error below ``delta``, linear (slope ``delta``) above.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+    delta : float, default 1.0
+
+    Shape
+    -----
+    Input and target: the same shape. Output: scalar, or the input's shape with ``reduction='none'``.
+    """
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -107,6 +181,18 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
+    """Smooth L1 loss: Huber loss divided by ``beta``.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        How the per-element losses are combined.
+    beta : float, default 1.0
+
+    Shape
+    -----
+    Input and target: the same shape. Output: scalar, or the input's shape with ``reduction='none'``.
+    """
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
         self.beta = beta

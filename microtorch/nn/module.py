@@ -109,6 +109,20 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of the module; subclasses override it.
+
+        Call the module (``module(x)``), not ``forward`` directly, so that forward hooks run.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            The inputs, as the subclass defines them.
+
+        Returns
+        -------
+        Tensor or object
+            The output.
+        """
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args, **kwargs):
@@ -303,6 +317,13 @@ class Module:
         return _Listing(pairs)
 
     def children(self):
+        """Return the direct submodules, in assignment order, each once.
+
+        Returns
+        -------
+        list of Module
+            A list that ``next()`` also accepts (PyTorch returns a generator).
+        """
         return _Listing(module for _, module in self.named_children())
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -332,6 +353,13 @@ class Module:
         return _Listing(pairs)
 
     def modules(self):
+        """Return this module and every submodule below it, parents before children, each once.
+
+        Returns
+        -------
+        list of Module
+            A list that ``next()`` also accepts (PyTorch returns a generator).
+        """
         return _Listing(module for _, module in self.named_modules())
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate):
@@ -359,6 +387,18 @@ class Module:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """Return the registered buffers (running statistics, say) of this module and its submodules.
+
+        Parameters
+        ----------
+        recurse : bool, default True
+            Include the submodules' buffers; False lists this module's own only.
+
+        Returns
+        -------
+        list of Tensor
+            In definition order, each once; a list that ``next()`` also accepts.
+        """
         return _Listing(b for _, b in self.named_buffers(recurse=recurse))
 
     def num_parameters(self):
@@ -455,7 +495,13 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Reset every parameter's grad: to None (torch's default), or to zeros."""
+        """Reset the gradient of every parameter.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set ``.grad`` to None (the default, as in PyTorch), or fill existing gradients with zeros.
+        """
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -555,7 +601,12 @@ class Module:
 
     # ------------------------------------------------------------ repr
     def extra_repr(self):
-        """The text inside the parentheses of this module's repr; override to describe settings."""
+        """Return the text shown inside the module's ``repr``, such as ``in_features=3, out_features=2``.
+
+        Returns
+        -------
+        str
+        """
         return ""
 
     def _get_name(self):

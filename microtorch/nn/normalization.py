@@ -12,7 +12,28 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "La
 
 
 class _BatchNorm(Module):
-    """Per-channel normalisation with learnable scale and shift, and running statistics for eval mode."""
+    """Per-channel normalisation with learnable scale and shift, and running statistics for eval mode.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels (dim 1 of the input).
+    eps : float, default 1e-5
+        Added to the variance for numerical stability.
+    momentum : float or None, default 0.1
+        Weight of the new batch in the running statistics; None keeps a cumulative average.
+    affine : bool, default True
+        Learn ``weight`` (ones) and ``bias`` (zeros).
+    track_running_stats : bool, default True
+        Keep ``running_mean`` and ``running_var`` buffers, used in eval mode.
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Notes
+    -----
+    In training mode each batch is normalised with its own (biased) variance while the
+    running variance is updated with the unbiased one, as in PyTorch.
+    """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  dtype=np.float32):
@@ -53,17 +74,65 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) inputs."""
+    """Batch norm over (N, C) or (N, C, L) inputs.
+
+    Parameters are those of :class:`BatchNorm2d`.
+
+    Shape
+    -----
+    Input: ``(N, C)`` or ``(N, C, L)``. Output: the same shape.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> bn = torch.nn.BatchNorm1d(3)
+    >>> bn(torch.randn(8, 3)).shape
+    (8, 3)
+    """
     _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) inputs."""
+    """Batch norm over (N, C, H, W) inputs, per channel.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, default 1e-5
+    momentum : float or None, default 0.1
+        Weight of the new batch in the running statistics; None keeps a cumulative average.
+    affine : bool, default True
+    track_running_stats : bool, default True
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Shape
+    -----
+    Input: ``(N, C, H, W)``. Output: the same shape.
+    """
     _input_dims = (4,)
 
 
 class LayerNorm(Module):
-    """Normalise over the trailing normalized_shape dims, then scale (ones) and shift (zeros)."""
+    """Normalise over the trailing ``normalized_shape`` dims, then scale (ones) and shift (zeros).
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of int
+        The trailing dims to normalise over.
+    eps : float, default 1e-5
+    elementwise_affine : bool, default True
+        Learn ``weight`` and ``bias`` of shape ``normalized_shape``.
+    bias : bool, default True
+        Learn the bias (with ``elementwise_affine``).
+    dtype : numpy dtype, default float32
+        The parameters' dtype. PyTorch also takes ``device``; microtorch runs on the CPU only.
+
+    Shape
+    -----
+    Input: ``(*, *normalized_shape)``. Output: the same shape.
+    """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=np.float32):
         super().__init__()
@@ -160,7 +229,7 @@ class GroupNorm(Module):
 
     Shape
     -----
-    Input (N, C, *); output the same shape.
+    Input ``(N, C, *)``; output the same shape.
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, bias=True, dtype=np.float32):
@@ -194,7 +263,7 @@ class RMSNorm(Module):
 
     Shape
     -----
-    Input (*, *normalized_shape); output the same shape.
+    Input ``(*, *normalized_shape)``; output the same shape.
     """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=np.float32):

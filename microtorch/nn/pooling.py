@@ -7,6 +7,26 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxUnpool2d", "AvgPool1d", "AvgPool2d", "A
 
 
 class MaxPool2d(Module):
+    """2-D max pooling over (N, C, H, W) inputs: the largest value of each window.
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int or tuple of int, default 0
+        Implicit padding with -inf on each side.
+    dilation : int or tuple of int, default 1
+    return_indices : bool, default False
+        Also return the flat index of each maximum (for ``MaxUnpool2d``).
+    ceil_mode : bool, default False
+        Round the output size up instead of down.
+
+    Shape
+    -----
+    Input: ``(N, C, H, W)`` or ``(C, H, W)``. Output: ``(N, C, H_out, W_out)`` with
+    ``H_out = floor((H + 2*padding - dilation*(kernel_size-1) - 1) / stride + 1)``.
+    """
     _function = staticmethod(F.max_pool2d)
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
@@ -25,7 +45,20 @@ class MaxPool2d(Module):
 
 
 class MaxUnpool2d(Module):
-    """The inverse of MaxPool2d(return_indices=True): call it with the pooled values and their indices."""
+    """The inverse of ``MaxPool2d(return_indices=True)``: put each value back at its index, zeros elsewhere.
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int or tuple of int, default 0
+
+    Shape
+    -----
+    Input and indices: ``(N, C, H, W)``. Output: ``(N, C, H_out, W_out)`` with
+    ``H_out = (H - 1)*stride - 2*padding + kernel_size``, or ``output_size``.
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -40,6 +73,26 @@ class MaxUnpool2d(Module):
 
 
 class AvgPool2d(Module):
+    """2-D average pooling over (N, C, H, W) inputs: the mean of each window.
+
+    Parameters
+    ----------
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int or tuple of int, default 0
+        Implicit zero padding on each side.
+    ceil_mode : bool, default False
+        Round the output size up instead of down.
+    count_include_pad : bool, default True
+        Count the padding zeros in each window's divisor.
+    divisor_override : int, optional
+        Divide every window's sum by this instead.
+
+    Shape
+    -----
+    Input: ``(N, C, H, W)`` or ``(C, H, W)``. Output: ``(N, C, H_out, W_out)``.
+    """
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
@@ -112,6 +165,7 @@ class _AdaptivePool(Module):
 
 
 class _AdaptiveMaxPool(_AdaptivePool):
+    """Shared by the adaptive max poolings: output_size and return_indices (also return each maximum's index)."""
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices

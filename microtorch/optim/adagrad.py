@@ -7,7 +7,19 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
-    """Scale each coordinate's step by the root of its summed squared gradients."""
+    """Scale each coordinate's step by the root of its summed squared gradients.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    lr : float, default 1e-2
+    lr_decay : float, default 0.0
+    weight_decay : float, default 0.0
+    initial_accumulator_value : float, default 0.0
+    eps : float, default 1e-10
+    """
 
     _ranges = (("lr", "learning rate"), ("lr_decay", "lr_decay value"), ("weight_decay", "weight_decay value"),
                ("initial_accumulator_value", "initial_accumulator_value value"), ("eps", "epsilon value"))
@@ -17,6 +29,10 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
     def step(self):
+        """Update every parameter that has a gradient, once.
+
+        Parameters with ``.grad`` None are skipped. Unlike PyTorch, ``step`` takes no ``closure``.
+        """
         for group in self.param_groups:
             for p, data, grad in _grads(group):
                 state = self._state(p)

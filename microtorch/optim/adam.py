@@ -7,7 +7,21 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as torch.optim.Adam."""
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    lr : float, default 1e-3
+    betas : tuple of float, default (0.9, 0.999)
+        Decay rates of the running averages of the gradient and of its square.
+    eps : float, default 1e-8
+    weight_decay : float, default 0.0
+        L2 penalty added to the gradient.
+    amsgrad : bool, default False
+    """
 
     decoupled_weight_decay = False  # AdamW: the decay shrinks the weights instead of joining the gradient
 
@@ -24,6 +38,10 @@ class Adam(Optimizer):
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
     def step(self):
+        """Update every parameter that has a gradient, once.
+
+        Parameters with ``.grad`` None are skipped. Unlike PyTorch, ``step`` takes no ``closure``.
+        """
         for group in self.param_groups:
             lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for p, data, grad in _grads(group):
@@ -52,7 +70,10 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly."""
+    """Adam with decoupled weight decay (Loshchilov and Hutter): the decay shrinks the weights directly.
+
+    Parameters are those of :class:`Adam`, with ``weight_decay`` defaulting to 1e-2.
+    """
 
     decoupled_weight_decay = True
 

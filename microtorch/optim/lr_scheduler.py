@@ -12,7 +12,19 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", 
 
 
 class LRScheduler:
-    """Base class: sets each param group's "lr" to get_lr() on every step()."""
+    """Base class of schedules: on every :meth:`step`, set each param group's ``lr`` to :meth:`get_lr`.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+
+    Notes
+    -----
+    Creating a scheduler already calls ``step()`` once, as in PyTorch; call ``scheduler.step()``
+    after ``optimizer.step()``, once per epoch (or per iteration).
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -30,6 +42,14 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Subclasses define it.
+
+        Returns
+        -------
+        list of float
+        """
         raise NotImplementedError
 
     def get_last_lr(self):
@@ -37,6 +57,12 @@ class LRScheduler:
         return list(self._last_lr)
 
     def step(self):
+        """Advance the schedule by one epoch and set the new learning rates.
+
+        Notes
+        -----
+        PyTorch's deprecated ``epoch`` argument is not accepted.
+        """
         self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
@@ -44,9 +70,21 @@ class LRScheduler:
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
+        """Return the schedule's state (everything but the optimizer).
+
+        Returns
+        -------
+        dict
+        """
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore a state returned by :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state_dict : dict
+        """
         self.__dict__.update(state_dict)
 
     def _lrs(self):
@@ -54,7 +92,15 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch); one function, or one per param group."""
+    """Set lr to ``initial_lr * lr_lambda(epoch)``: one function, or one per param group.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callable
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         groups = len(optimizer.param_groups)
@@ -64,14 +110,47 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         return [base * fn(self.last_epoch) for base, fn in zip(self.base_lrs, self.lr_lambdas)]
 
     def state_dict(self):
+        """Return the schedule's state; the lambdas are left out (they may not be picklable), as in PyTorch.
+
+        Returns
+        -------
+        dict
+        """
         return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
 
 
 class StepLR(LRScheduler):
-    """Multiply the learning rate by gamma every step_size epochs."""
+    """Multiply the learning rate by gamma every step_size epochs.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    step_size : int
+    gamma : float, default 0.1
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> w = torch.zeros(2, requires_grad=True)
+    >>> opt = torch.optim.SGD([w], lr=0.1)
+    >>> sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    >>> for epoch in range(3):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.010000000000000002]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         if step_size < 1:
@@ -80,37 +159,81 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the learning rate by gamma at each milestone epoch."""
+    """Multiply the learning rate by gamma at each milestone epoch.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    milestones : list of int
+    gamma : float, default 0.1
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones, self.gamma = Counter(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         if self.last_epoch not in self.milestones:
             return self._lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by gamma every epoch."""
+    """Multiply the learning rate by gamma every epoch.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    gamma : float
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         return self._lrs() if self.last_epoch == 0 else [lr * self.gamma for lr in self._lrs()]
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Follow half a cosine from the initial lr down to eta_min over T_max epochs (then back up, periodically)."""
+    """Follow half a cosine from the initial lr down to eta_min over T_max epochs (then back up, periodically).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    T_max : int
+    eta_min : float, default 0.0
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         if T_max < 1:
@@ -119,6 +242,12 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         epoch, period = self.last_epoch, self.T_max
         if epoch == 0:
             return self._lrs()
@@ -133,7 +262,17 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale the learning rate linearly from start_factor to end_factor over total_iters steps (warmup)."""
+    """Scale the learning rate linearly from start_factor to end_factor over total_iters steps (warmup).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    start_factor : float, default 1/3
+    end_factor : float, default 1.0
+    total_iters : int, default 5
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh.
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
@@ -143,6 +282,12 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Return the learning rates for the current ``last_epoch``, one per param group.
+
+        Returns
+        -------
+        list of float
+        """
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]
         if self.last_epoch > self.total_iters:

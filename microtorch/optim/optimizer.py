@@ -12,7 +12,20 @@ __all__ = ["Optimizer"]
 
 
 class Optimizer:
-    """Holds param_groups (lists of parameters with their settings) and per-parameter state."""
+    """Base class of optimizers: holds ``param_groups`` and per-parameter ``state``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    defaults : dict
+        Settings for groups that do not set them (``lr``, ``momentum``, ...).
+
+    Notes
+    -----
+    A subclass passes its defaults to ``__init__`` and defines :meth:`step`.
+    """
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -83,6 +96,7 @@ class Optimizer:
                     p._grad_array = np.zeros_like(p._array)
 
     def step(self):
+        """Update every parameter from its gradient, once; subclasses define it."""
         raise NotImplementedError
 
     def _state(self, p):

@@ -7,7 +7,22 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    """Divide each step by a running root-mean-square of the gradient (optionally centred, with momentum)."""
+    """Divide each step by a running root-mean-square of the gradient (optionally centred, with momentum).
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    lr : float, default 1e-2
+    alpha : float, default 0.99
+        Decay rate of the running average of the squared gradient.
+    eps : float, default 1e-8
+    weight_decay : float, default 0.0
+    momentum : float, default 0.0
+    centered : bool, default False
+        Subtract the running mean of the gradient (estimates the variance).
+    """
 
     _ranges = (("lr", "learning rate"), ("eps", "epsilon value"), ("momentum", "momentum value"),
                ("weight_decay", "weight_decay value"), ("alpha", "alpha value"))
@@ -17,6 +32,10 @@ class RMSprop(Optimizer):
                                       centered=centered))
 
     def step(self):
+        """Update every parameter that has a gradient, once.
+
+        Parameters with ``.grad`` None are skipped. Unlike PyTorch, ``step`` takes no ``closure``.
+        """
         for group in self.param_groups:
             lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
             for p, data, grad in _grads(group):

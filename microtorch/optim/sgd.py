@@ -6,7 +6,31 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum, nesterov and weight decay (PyTorch's rule)."""
+    """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay (PyTorch's rule).
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimise (``model.parameters()``), or param groups: dicts with a
+        ``'params'`` key and per-group settings.
+    lr : float, default 1e-3
+        The learning rate. PyTorch's default is also 1e-3.
+    momentum : float, default 0.0
+    dampening : float, default 0.0
+    weight_decay : float, default 0.0
+        L2 penalty added to the gradient.
+    nesterov : bool, default False
+
+    Examples
+    --------
+    >>> import microtorch as torch
+    >>> w = torch.tensor([1.0], requires_grad=True)
+    >>> opt = torch.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w.tolist()
+    [0.800000011920929]
+    """
 
     _ranges = (("lr", "learning rate"), ("momentum", "momentum value"), ("weight_decay", "weight_decay value"))
 
@@ -17,6 +41,10 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def step(self):
+        """Update every parameter that has a gradient, once.
+
+        Parameters with ``.grad`` None are skipped. Unlike PyTorch, ``step`` takes no ``closure``.
+        """
         for group in self.param_groups:
             lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
             for p, data, grad in _grads(group):

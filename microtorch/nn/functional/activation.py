@@ -16,19 +16,62 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "leaky_r
 
 
 def relu(x, inplace=False):
-    """max(x, 0). inplace is accepted and computed out of place (see the module docstring)."""
+    """Return ``max(x, 0)`` elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+    inplace : bool, default False
+        Accepted; computed out of place (see the module docstring).
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("relu", x).relu()
 
 
 def sigmoid(x):
+    """Return the logistic sigmoid elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("sigmoid", x).sigmoid()
 
 
 def tanh(x):
+    """Return the hyperbolic tangent elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("tanh", x).tanh()
 
 
 def softmax(x, dim=-1):
+    """Apply softmax along ``dim``: positive values that sum to 1 there.
+
+    Parameters
+    ----------
+    x : Tensor
+    dim : int, default -1
+        PyTorch requires ``dim``; microtorch defaults to the last.
+
+    Returns
+    -------
+    Tensor
+    """
     return _input("softmax", x).softmax(dim)
 
 
@@ -58,10 +101,36 @@ def gelu(input, approximate="none"):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """Return ``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Parameters
+    ----------
+    input : Tensor
+    negative_slope : float, default 0.01
+    inplace : bool, default False
+        Accepted; computed out of place.
+
+    Returns
+    -------
+    Tensor
+    """
     return _apply(ops.LeakyReLU, input, negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """Return ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    Parameters
+    ----------
+    input : Tensor
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Accepted; computed out of place.
+
+    Returns
+    -------
+    Tensor
+    """
     return _apply(ops.ELU, input, alpha)
 
 
@@ -105,7 +174,7 @@ def mish(input, inplace=False):
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
+    """``x / (1 + |x|)``."""
     return input / (_input("softsign", input).abs() + 1)
 
 
@@ -115,7 +184,7 @@ def tanhshrink(input):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
     return -softplus(-_input("logsigmoid", input))
 
 

@@ -117,7 +117,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """huber_loss(delta=beta) / beta: 0.5 d^2 / beta below beta, |d| - beta / 2 beyond; l1_loss for beta=0."""
+    """huber_loss(delta=beta) / beta: ``0.5 d^2 / beta`` below beta, ``|d| - beta / 2`` beyond; l1_loss for beta=0."""
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")

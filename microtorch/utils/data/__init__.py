@@ -1,5 +1,7 @@
 """Datasets and the DataLoader that batches them, as torch.utils.data (also microtorch.data).
 
+Usage::
+
     dataset = TensorDataset(images, labels)
     loader = DataLoader(dataset, batch_size=64, shuffle=True, num_workers=2)
     for x, y in loader:

@@ -83,6 +83,7 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self):
+        """int: how many indices one pass yields; ``len(data_source)`` (read at each call) unless given."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
