@@ -1705,7 +1705,7 @@ class Tensor(_engine.TensorBase):
         return self.dtype.kind == "f"
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> "Tensor":
-        """A bool tensor: True where |self - other| <= atol + rtol * |other|."""
+        """A bool tensor: True where ``|self - other| <= atol + rtol * |other|``."""
         other = _operand(other, "isclose")
         _check_broadcast("isclose", self, other)
         if isinstance(other, Tensor) and other.dtype != self.dtype:

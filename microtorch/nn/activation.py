@@ -317,7 +317,7 @@ class Mish(_Elementwise):
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """``x / (1 + |x|)``."""
 
     def forward(self, x):
         return F.softsign(x)

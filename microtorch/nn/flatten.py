@@ -39,7 +39,7 @@ class Unflatten(Module):
 
     Shape
     -----
-    (*before, S, *after) -> (*before, *unflattened_size, *after), prod(unflattened_size) == S.
+    ``(*before, S, *after) -> (*before, *unflattened_size, *after)``, ``prod(unflattened_size) == S``.
     """
 
     def __init__(self, dim, unflattened_size):

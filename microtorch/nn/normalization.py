@@ -229,7 +229,7 @@ class GroupNorm(Module):
 
     Shape
     -----
-    Input (N, C, *); output the same shape.
+    Input ``(N, C, *)``; output the same shape.
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, bias=True, dtype=np.float32):
@@ -263,7 +263,7 @@ class RMSNorm(Module):
 
     Shape
     -----
-    Input (*, *normalized_shape); output the same shape.
+    Input ``(*, *normalized_shape)``; output the same shape.
     """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=np.float32):

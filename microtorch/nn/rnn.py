@@ -60,7 +60,7 @@ class RNNBase(Module):
     bias : bool
         Learn bias_ih and bias_hh.
     batch_first : bool
-        Input and output are (B, T, *) rather than (T, B, *); the states are always (layers, B, H).
+        Input and output are ``(B, T, *)`` rather than ``(T, B, *)``; the states are always (layers, B, H).
     dropout : float
         Dropout on each layer's output except the last, in training.
     bidirectional : bool

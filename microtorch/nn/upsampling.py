@@ -22,7 +22,7 @@ class Upsample(Module):
 
     Shape
     -----
-    Input (N, C, L) or (N, C, H, W); output (N, C, *size).
+    Input ``(N, C, L)`` or ``(N, C, H, W)``; output ``(N, C, *size)``.
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,

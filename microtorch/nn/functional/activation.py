@@ -174,7 +174,7 @@ def mish(input, inplace=False):
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
+    """``x / (1 + |x|)``."""
     return input / (_input("softsign", input).abs() + 1)
 
 
@@ -184,7 +184,7 @@ def tanhshrink(input):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
     return -softplus(-_input("logsigmoid", input))
 
 

@@ -81,7 +81,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     Parameters
     ----------
     input : Tensor
-        (N, C, *), with C divisible by num_groups.
+        ``(N, C, *)``, with C divisible by num_groups.
     num_groups : int
         Number of groups the channels are split into; each group is normalised over its channels
         and all spatial positions, separately per sample.
@@ -113,7 +113,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     Parameters
     ----------
     input : Tensor
-        (N, C, *spatial), batched: the layers add the batch dim of an unbatched input.
+        ``(N, C, *spatial)``, batched: the layers add the batch dim of an unbatched input.
     running_mean, running_var : Tensor, optional
         Per-channel running statistics, shape (C,). With use_input_stats they move towards the
         batch's per-instance statistics averaged over the batch (the variance unbiased), by momentum;
@@ -155,7 +155,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     Parameters
     ----------
     input : Tensor
-        (*, *normalized_shape).
+        ``(*, *normalized_shape)``.
     normalized_shape : int or tuple of ints
         The trailing dims to normalise over.
     weight : Tensor, optional

@@ -39,7 +39,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Returns
     -------
     Tensor
-        (N, C, *size).
+        ``(N, C, *size)``.
 
     Notes
     -----
