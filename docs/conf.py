@@ -1,4 +1,5 @@
-"""Sphinx configuration: the API reference (autodoc + numpydoc), the example gallery (sphinx-gallery), furo.
+"""Sphinx configuration: the API reference (autodoc + numpydoc), the example gallery (sphinx-gallery),
+the tutorial notebooks (myst-nb), furo.
 
 Build from the repository root, offline, warnings as errors:
 
@@ -7,10 +8,13 @@ Build from the repository root, offline, warnings as errors:
 Why these: Sphinx is what PyTorch and scikit-learn document with, so a learner moving on finds the
 same layout; numpydoc reads the numpydoc docstrings microtorch is written with; sphinx-gallery runs
 each example at build time and puts its printed output and plots on the page, as scikit-learn's
-gallery does; furo is a clean, readable theme that needs no network.
+gallery does; myst-nb runs the tutorial notebooks (stored without outputs) at build time with a
+Jupyter kernel, and renders Markdown cells with MyST, so it needs no pandoc; furo is a clean,
+readable theme that needs no network.
 """
 import importlib
 import inspect
+import os
 import pathlib
 import re
 import sys
@@ -33,9 +37,11 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_nb",
 ]
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "gallery/README.rst", "**/sg_execution_times.rst"]
+exclude_patterns = ["_build", "gallery/README.rst", "**/sg_execution_times.rst",
+                    "auto_examples/**.ipynb"]  # sphinx-gallery's notebook downloads are not pages
 html_theme = "furo"
 html_title = f"microtorch {version}"
 
@@ -55,6 +61,15 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "reset_modules": ("matplotlib",),
 }
+
+# The notebooks in notebooks/ are stored without outputs and run on every build, in their own folder;
+# a cell that raises, or a notebook slower than the timeout (seconds), fails the build.
+nb_execution_mode = "force"
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+# The Jupyter kernel is a separate process: it imports microtorch from this tree too.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
 
 # ------------------------------------------------------------------ the API reference, listed at build time
 # Each namespace's page lists what it exports today, so names added later appear without editing
