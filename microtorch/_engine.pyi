@@ -122,11 +122,6 @@ def run_backward(
     """Backpropagate gradients (one per root) through the roots' graph; with inputs, deliver only to them
     (and with stop_at_inputs, do not look past them: partial derivatives)."""
 
-class Alias:
-    """Stands for an input of a fused op in the graph of the op's decomposition (an identity)."""
-    @staticmethod
-    def backward(ctx: Context, grad: Any) -> Any: ...
-
 def graph_backward_op() -> str | None:
     """The name of the op whose backward a create_graph pass is running in this thread, or None."""
 

@@ -1322,7 +1322,7 @@ def graph_backward_op():
     return None if microtorch_graph_node == NULL else (<Context>microtorch_graph_node).op_name
 
 
-class Alias:
+class _Alias:
     """Stands for an input of a fused op in the graph of the op's decomposition (an identity)."""
 
     @staticmethod
@@ -1336,8 +1336,8 @@ cdef TensorBase _alias(object array, Context parent):
     cdef Context ctx = Context.__new__(Context)
     ctx.n_inputs = 1
     ctx.edge0 = parent
-    ctx.fn = Alias
-    ctx.backward = Alias.backward
+    ctx.fn = _Alias
+    ctx.backward = _Alias.backward
     ctx.needs_input_grad = (True,)
     ctx.out_shape = array.shape
     ctx.out_dtype = array.dtype
