@@ -149,6 +149,332 @@ def _setitem(x, value):
     x[1] = value * value
     return x * x
 
+# ---------------------------------------------------------------- every other op, by family
+
+_MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+_WITH_ZEROS = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])   # rows: one zero, two zeros, none
+_INDEX = np.array([[0, 2, 2], [1, 0, 1]])
+_FLOAT_MASK = np.random.default_rng(1).uniform(-1, 1, (3, 5))
+_WEIGHT = np.array([0.5, 2.0, 1.5, 0.8])   # class weights, pos_weight, running statistics: constants (torch
+                                           # refuses them requires_grad)
+
+
+def _t(L, array, **kwargs):
+    """A constant tensor of library L (float arrays become float64, as the inputs are)."""
+    array = np.asarray(array)
+    return L.tensor(array, dtype=L.float64 if array.dtype.kind == "f" else None, **kwargs)
+
+
+def _dropout(L, f, x):
+    """dropout with microtorch's mask, replayed on torch: the mask is drawn from microtorch's generator."""
+    mt.manual_seed(3)
+    kept = np.asarray(F.dropout(mt.ones(tuple(x.shape), dtype=mt.float64), p=0.4)) != 0
+    if L is mt:
+        mt.manual_seed(3)
+        return f.dropout(x * x, p=0.4)
+    return x * x * _t(L, kept) / 0.6
+
+
+MORE_OPS = {
+    # pointwise math
+    "asin acos atan": (lambda L, f, a: a.asin() + a.acos() * a + a.atan(), [(2, 3)], (-0.9, 0.9)),
+    "cos tan cosh": (lambda L, f, a: a.cos() * a + a.tan() + a.cosh(), [(2, 3)], (-1, 1)),
+    "asinh acosh atanh": (lambda L, f, a: (a * a + 1.5).acosh() + a.asinh() * a + (a * 0.5).atanh(),
+                          [(2, 3)], (-1, 1)),
+    "exp2 log2 log10": (lambda L, f, a: a.exp2() + (a * a + 0.5).log2() + (a * a + 0.5).log10(), [(2, 3)], (-1, 1)),
+    "erfc": (lambda L, f, a: a.erfc() * a, [(2, 3)], (-1, 1)),
+    "square reciprocal": (lambda L, f, a: a.square() * a + a.reciprocal(), [(2, 3)], (0.5, 2)),
+    "frac": (lambda L, f, a: a.frac() * a, [(2, 3)], (-2, 2)),
+    "nan_to_num": (lambda L, f, a: (a * a).nan_to_num() * a, [(2, 3)], (-2, 2)),
+    "fmod remainder": (lambda L, f, a, b: L.fmod(a * a, b) * a + L.remainder(a, b) * b, [(2, 3), (2, 3)], (0.5, 2)),
+    "logaddexp": (lambda L, f, a, b: L.logaddexp(a * a, b), [(2, 3), (2, 3)], (-2, 2)),
+    "xlogy": (lambda L, f, a, b: L.xlogy(a * a, b), [(2, 3), (2, 3)], (0.5, 2)),
+    "logit": (lambda L, f, a: a.logit(), [(2, 3)], (0.1, 0.9)),
+    "addcmul addcdiv": (lambda L, f, a, b, c: L.addcmul(a, b, c * c, value=0.5) * a + L.addcdiv(a, b * b, c, value=2.0),
+                        [(2, 3), (2, 3), (3,)], (0.5, 2)),
+    "rsub": (lambda L, f, a, b: L.rsub(a * a, b * b), [(2, 3), (2, 3)], (-2, 2)),
+    "pow negative exponent": (lambda L, f, a, b: a ** (b - 2.5), [(2, 3), (2, 3)], (0.5, 2)),
+    "pow broadcast": (lambda L, f, a, b: L.pow(a, b * b), [(2, 3), (3,)], (0.5, 2)),
+    "pow scalar base tensor": (lambda L, f, a: L.pow(1.7, a * a), [(2, 3)], (-1, 1)),
+    "lerp tensor weight": (lambda L, f, a, b, w: L.lerp(a * a, b, w * w), [(2, 3), (2, 3), (3,)], (-1, 1)),
+    "clamp tensor bounds": (lambda L, f, a, low, high: (a * a).clamp(low - 1, high + 1) * a,
+                            [(3, 4), (3, 4), (4,)], (-2, 2)),
+    "clamp_min clamp_max": (lambda L, f, a: L.clamp_min(a * a, 0.5) * a + L.clamp_max(a, 0.3) * a, [(3, 4)], (-2, 2)),
+    "where scalar": (lambda L, f, a: L.where(a > 0, a * a, 0.5) * a, [(3, 4)], (-2, 2)),
+    "where broadcast": (lambda L, f, a, b: L.where(b > 0, a * b, b * b), [(3, 4), (4,)], (-2, 2)),
+    "masked_fill": (lambda L, f, a: (a * a).masked_fill(_t(L, _MASK), 2.0) * a, [(3, 4)], (-2, 2)),
+    "masked_select": (lambda L, f, a: L.masked_select(a * a, _t(L, _MASK)) ** 2, [(3, 4)], (-2, 2)),
+    "inplace": (lambda L, f, a, b: _inplace(a, b), [(2, 3), (2, 3)], (-1, 1)),
+    # matrix products
+    "mm": (lambda L, f, a, b: L.mm(a, b * b), [(2, 3), (3, 4)], (-1, 1)),
+    "bmm": (lambda L, f, a, b: L.bmm(a * a, b).tanh(), [(2, 2, 3), (2, 3, 4)], (-1, 1)),
+    "mv": (lambda L, f, a, b: L.mv(a, b * b), [(2, 3), (3,)], (-1, 1)),
+    "addmm": (lambda L, f, c, a, b: L.addmm(c, a, b, beta=0.5, alpha=2.0).tanh(), [(4,), (2, 3), (3, 4)], (-1, 1)),
+    "baddbmm": (lambda L, f, c, a, b: L.baddbmm(c, a, b, beta=0.5, alpha=2.0).tanh(),
+                [(2, 2, 4), (2, 2, 3), (2, 3, 4)], (-1, 1)),
+    "dot vdot inner": (lambda L, f, a, b: L.dot(a, b) * L.vdot(a, a) + L.inner(a * a, b), [(3,), (3,)], (-1, 1)),
+    "outer ger": (lambda L, f, a, b: L.outer(a * a, b) + L.ger(a, b * b), [(3,), (4,)], (-1, 1)),
+    "tensordot": (lambda L, f, a, b: L.tensordot(a, b, dims=([1, 2], [0, 1])).tanh(), [(2, 3, 4), (3, 4, 2)], (-1, 1)),
+    "einsum three operands": (lambda L, f, a, b, c: L.einsum("ij,jk,k->i", a, b * b, c).tanh(),
+                              [(2, 3), (3, 4), (4,)], (-1, 1)),
+    "einsum diagonal": (lambda L, f, a, b: L.einsum("ii,i->i", a * a, b), [(3, 3), (3,)], (-1, 1)),
+    # torch has no double backward for its cdist kernel: its reference is the formula
+    "cdist": (lambda L, f, a, b: L.cdist(a, b) if L is mt else ((a[:, None] - b[None]) ** 2).sum(-1).sqrt(),
+              [(3, 2), (4, 2)], (-2, 2)),
+    # linear algebra
+    "linalg inv": (lambda L, f, a: L.linalg.inv(a + _t(L, 3 * np.eye(3))), [(2, 3, 3)], (-1, 1)),
+    "inverse": (lambda L, f, a: L.inverse(a + _t(L, 3 * np.eye(3))), [(3, 3)], (-1, 1)),
+    "linalg det": (lambda L, f, a: L.linalg.det(a + _t(L, 2 * np.eye(3))), [(2, 3, 3)], (-1, 1)),
+    "det": (lambda L, f, a: L.det(a), [(3, 3)], (-1, 1)),
+    "linalg solve": (lambda L, f, a, b: L.linalg.solve(a + _t(L, 3 * np.eye(3)), b), [(2, 3, 3), (2, 3, 2)], (-1, 1)),
+    "matrix_norm fro": (lambda L, f, a: L.linalg.matrix_norm(a), [(2, 3, 4)], (-1, 1)),
+    "matrix_norm nuc": (lambda L, f, a: L.linalg.matrix_norm(a, "nuc"), [(2, 3, 4)], (-1, 1)),
+    "matrix_norm nuc wide": (lambda L, f, a: L.linalg.matrix_norm(a, "nuc"), [(4, 3)], (-1, 1)),
+    "matrix_norm 1 -1": (lambda L, f, a: L.linalg.matrix_norm(a, 1) * L.linalg.matrix_norm(a, -1), [(3, 4)], (-1, 1)),
+    "matrix_norm inf -inf": (lambda L, f, a: L.linalg.matrix_norm(a, float("inf")) ** 2
+                             + L.linalg.matrix_norm(a, -float("inf"), keepdim=True) ** 3, [(2, 3, 4)], (-1, 1)),
+    "linalg norm": (lambda L, f, a: L.linalg.norm(a) * L.linalg.norm(a, dim=(0, 1)) + L.linalg.norm(a, 3, dim=1).sum(),
+                    [(3, 4)], (-1, 1)),
+    "vector_norm ords": (lambda L, f, a: L.linalg.vector_norm(a, 3, dim=1) + L.linalg.vector_norm(a, 1, dim=1) ** 2
+                         + L.linalg.vector_norm(a, 0.5, dim=1), [(2, 4)], (-1, 1)),
+    "vector_norm inf": (lambda L, f, a: L.linalg.vector_norm(a, float("inf"), dim=1) ** 2
+                        + L.linalg.vector_norm(a, -float("inf"), dim=1) ** 3, [(2, 4)], (-1, 1)),
+    "norm p": (lambda L, f, a: a.norm(p=3, dim=0) * a.norm(p=1) + a.norm(), [(3, 4)], (0.5, 2)),
+    # reductions and scans
+    "sum all": (lambda L, f, a: (a * a).sum() * a, [(2, 3)], (-2, 2)),
+    "sum dims": (lambda L, f, a: (a * a).sum((0, 2), keepdim=True) * a, [(2, 3, 4)], (-2, 2)),
+    "mean all": (lambda L, f, a: (a * a).mean() * a, [(2, 3)], (-2, 2)),
+    "nansum nanmean": (lambda L, f, a: (a * a).nansum(1) * (a * a).nanmean(1), [(2, 3)], (-2, 2)),
+    "min dim": (lambda L, f, a: _values_of((a * a).min(0)) * 1.0, [(3, 4)], (-2, 2)),
+    "min all": (lambda L, f, a: (a * a).min() * a, [(3, 4)], (-2, 2)),
+    "amin": (lambda L, f, a: (a * a).amin((0, 1)) * a, [(3, 4)], (-2, 2)),
+    "max keepdim": (lambda L, f, a: _values_of((a * a).max(1, keepdim=True)) * a, [(3, 4)], (-2, 2)),
+    "median": (lambda L, f, a: _values_of((a * a).median(1)) * (a * a).median(), [(3, 5)], (-2, 2)),
+    "kthvalue": (lambda L, f, a: _values_of((a * a).kthvalue(2, 1)) * 1.0, [(3, 4)], (-2, 2)),
+    "mode": (lambda L, f, a: _values_of((a * a).mode(1)) * 1.0, [(3, 4)], (-2, 2)),
+    "cummax cummin": (lambda L, f, a: _values_of((a * a).cummax(1)) * _values_of(a.cummin(1)), [(3, 4)], (-2, 2)),
+    "var correction": (lambda L, f, a: a.var(0, correction=0, keepdim=True) * a + a.var(), [(3, 4)], (-2, 2)),
+    "var unbiased false": (lambda L, f, a: a.var(1, unbiased=False), [(3, 4)], (-2, 2)),
+    "std": (lambda L, f, a: a.std(1), [(3, 4)], (-2, 2)),
+    "std correction": (lambda L, f, a: a.std(0, correction=0, keepdim=True) * a + a.std((0, 1), keepdim=True), [(3, 4)], (-2, 2)),
+    "std_mean var_mean": (lambda L, f, a: _product(L.std_mean(a, 1)) + _product(L.var_mean(a, 0)).sum(),
+                          [(3, 4)], (-2, 2)),
+    "prod all": (lambda L, f, a: a.prod() * a, [(2, 3)], (0.5, 2)),
+    "prod keepdim": (lambda L, f, a: a.prod(0, keepdim=True) * a, [(2, 3)], (-2, 2)),
+    "prod with zeros": (lambda L, f, a: (a * _t(L, _WITH_ZEROS)).prod(1), [(3, 3)], (-2, 2)),
+    "prod all with a zero": (lambda L, f, a: (a * _t(L, _WITH_ZEROS[0])).prod(), [(3,)], (-2, 2)),
+    "cumprod with zeros": (lambda L, f, a: (a * _t(L, _WITH_ZEROS)).cumprod(1), [(3, 3)], (-2, 2)),
+    "cumsum dim 0": (lambda L, f, a: a.cumsum(0) * a, [(3, 2)], (-2, 2)),
+    "logsumexp all keepdim": (lambda L, f, a: a.logsumexp((0, 1)) * a.logsumexp(0, keepdim=True), [(2, 3)], (-1, 1)),
+    "diff": (lambda L, f, a: L.diff(a * a, dim=1) * 1.0, [(2, 4)], (-2, 2)),
+    "diag diagonal": (lambda L, f, a, b: L.diag(b * b) + L.diag(a * a).sum() + L.diagonal(a * a, 1).sum(),
+                      [(3, 3), (3,)], (-2, 2)),
+    "diag offset": (lambda L, f, a: L.diag(a * a, -1) * 1.0, [(3,)], (-2, 2)),
+    # shape and indexing
+    "chunk split unbind": (lambda L, f, a: _product(L.chunk(a * a, 2, 1)) * _product(L.split(a, [1, 3], 1)).sum(1, keepdim=True)
+                           + _product(L.unbind(a, 0))[:2], [(2, 4)], (-2, 2)),
+    "narrow flatten unflatten": (lambda L, f, a: L.narrow(a, 1, 1, 2).flatten().unflatten(0, (2, 2)) ** 3,
+                                 [(2, 4)], (-2, 2)),
+    "movedim swapaxes t": (lambda L, f, a: L.movedim(a, 0, 2).swapaxes(0, 1) ** 3 + a.sum(0).t().unsqueeze(-1),
+                           [(2, 3, 4)], (-2, 2)),
+    "squeeze unsqueeze view": (lambda L, f, a: a.squeeze(1).unsqueeze(0).view(3, 2) ** 3, [(2, 1, 3)], (-2, 2)),
+    "expand_as reshape_as": (lambda L, f, a, b: a.expand_as(b) * b.reshape_as(b) ** 2, [(1, 3), (2, 3)], (-2, 2)),
+    "take_along_dim": (lambda L, f, a: L.take_along_dim(a * a, _t(L, _INDEX), 1) ** 2, [(2, 3)], (-2, 2)),
+    "gather repeated dim 0": (lambda L, f, a: L.gather(a ** 3, 0, _t(L, [[1, 0, 1], [1, 1, 0]])) * a[:2],
+                              [(2, 3)], (-2, 2)),
+    "scatter": (lambda L, f, a, b: L.scatter(a * a, 1, _t(L, [[0, 2], [1, 0]]), b * b) * a, [(2, 3), (2, 2)], (-2, 2)),
+    "scatter value": (lambda L, f, a: (a * a).scatter(0, _t(L, [[1, 0, 1]]), 0.5) * a, [(2, 3)], (-2, 2)),
+    "scatter_add": (lambda L, f, a, b: L.scatter_add(a * a, 1, _t(L, [[0, 0, 2], [1, 1, 1]]), b * a) * b,
+                    [(2, 3), (2, 3)], (-2, 2)),
+    "index_select dim 0": (lambda L, f, a: L.index_select(a ** 3, 0, _t(L, [1, 1, 0])) * 2.0, [(2, 3)], (-2, 2)),
+    "getitem boolean": (lambda L, f, a: a[_t(L, _MASK)] ** 3, [(3, 4)], (-2, 2)),
+    "getitem mixed": (lambda L, f, a: a[[0, 2], 1:] ** 3 + a[None, 1, ..., -1], [(3, 4)], (-2, 2)),
+    "setitem broadcast": (lambda L, f, a, b: _setitem_slice(a * a, b), [(3, 4), (1,)], (-2, 2)),
+    "repeat_interleave": (lambda L, f, a: (a * a).repeat_interleave(2, dim=1) * 1.0, [(2, 3)], (-2, 2)),
+    "tile": (lambda L, f, a: L.tile(a * a, (2, 2)) * 1.0, [(2, 3)], (-2, 2)),
+    "hstack vstack": (lambda L, f, a, b: L.hstack([a * a, b]) * L.vstack([a, b * b]).reshape(1, 6),
+                      [(1, 3), (1, 3)], (-2, 2)),
+    "fliplr flipud": (lambda L, f, a: L.fliplr(a * a) * L.flipud(a), [(2, 3)], (-2, 2)),
+    "roll all": (lambda L, f, a: (a * a).roll(2) * a, [(2, 3)], (-2, 2)),
+    "tril offset": (lambda L, f, a: L.tril(a * a, 1) * a + L.triu(a, -1) ** 3, [(3, 4)], (-2, 2)),
+    "sort descending": (lambda L, f, a: (a * a).sort(0, descending=True).values * 1.0, [(3, 4)], (-1, 1)),
+    "topk smallest": (lambda L, f, a: (a * a).topk(2, 0, largest=False).values * 1.0, [(3, 4)], (-1, 1)),
+    # activations
+    "relu f": (lambda L, f, a: f.relu(a) * a, [(2, 3)], (-3, 3)),
+    "sigmoid tanh f": (lambda L, f, a: f.sigmoid(a) * f.tanh(a), [(2, 3)], (-3, 3)),
+    "relu6": (lambda L, f, a: f.relu6(a * 4) * a, [(2, 4)], (-3, 3)),
+    "hardtanh": (lambda L, f, a: f.hardtanh(a, -0.5, 1.5) * a, [(2, 4)], (-3, 3)),
+    "hardtanh plain": (lambda L, f, a: f.hardtanh(a * a), [(2, 4)], (-1.5, 1.5)),
+    # torch has no double backward for hardsigmoid: its reference is relu6(x + 3) / 6 (the same function)
+    "hardsigmoid": (lambda L, f, a: (f.hardsigmoid(a * 2) if L is mt else f.relu6(a * 2 + 3) / 6) * a, [(2, 4)], (-4, 4)),
+    "softsign": (lambda L, f, a: f.softsign(a), [(2, 3)], (-3, 3)),
+    "tanhshrink": (lambda L, f, a: f.tanhshrink(a), [(2, 3)], (-3, 3)),
+    "logsigmoid": (lambda L, f, a: f.logsigmoid(a), [(2, 3)], (-3, 3)),
+    "softmin": (lambda L, f, a: f.softmin(a, dim=1), [(2, 4)], (-2, 2)),
+    "threshold": (lambda L, f, a: f.threshold(a, 0.3, -1.0) * a, [(2, 4)], (-2, 2)),
+    "elu alpha": (lambda L, f, a: f.elu(a, alpha=0.7) * a, [(2, 3)], (-3, 3)),
+    "softplus threshold": (lambda L, f, a: f.softplus(a, beta=2.0, threshold=1.0), [(3, 4)], (-3, 3)),
+    "leaky_relu default": (lambda L, f, a: f.leaky_relu(a * a - 1), [(2, 3)], (-2, 2)),
+    "prelu": (lambda L, f, x, w: f.prelu(x, w) * x, [(2, 3, 4), (3,)], (-2, 2)),
+    "prelu shared": (lambda L, f, x, w: f.prelu(x * x - 1, w), [(2, 3), (1,)], (-2, 2)),
+    "softmax dim 0": (lambda L, f, a: f.softmax(a * a, dim=0), [(3, 2)], (-2, 2)),
+    "tensor softmax log_softmax": (lambda L, f, a: a.softmax(-1) * a.log_softmax(0), [(3, 4)], (-2, 2)),
+    "dropout": (_dropout, [(4, 5)], (-2, 2)),
+    # losses, every reduction and option
+    "mse_loss sum": (lambda L, f, a, b: f.mse_loss(a * a, b, reduction="sum"), [(3, 4), (3, 4)], (-2, 2)),
+    "mse_loss none": (lambda L, f, a, b: f.mse_loss(a * a, b, reduction="none"), [(3, 4), (3, 4)], (-2, 2)),
+    "l1_loss sum none": (lambda L, f, a, b: f.l1_loss(a * a, b, reduction="sum") * f.l1_loss(a, b * b, reduction="none"),
+                         [(3, 4), (3, 4)], (-2, 2)),
+    "huber_loss sum none": (lambda L, f, a, b: f.huber_loss(a * a, b, reduction="sum", delta=0.5)
+                            + f.huber_loss(a, b, reduction="none"), [(3, 4), (3, 4)], (-2, 2)),
+    "smooth_l1_loss sum none": (lambda L, f, a, b: f.smooth_l1_loss(a * a, b, reduction="sum")
+                                + f.smooth_l1_loss(a, b, reduction="none", beta=0.3), [(3, 4), (3, 4)], (-2, 2)),
+    "nll_loss weight": (lambda L, f, x: f.nll_loss(x.log_softmax(1), _t(L, [0, 2, 1, 2]), weight=_t(L, _WEIGHT[:3])),
+                        [(4, 3)], (-2, 2)),
+    "nll_loss ignore_index sum": (lambda L, f, x: f.nll_loss(x * x, _t(L, [0, 2, 1, 2]), ignore_index=2, reduction="sum"),
+                                  [(4, 3)], (-2, 2)),
+    "nll_loss none": (lambda L, f, x: f.nll_loss(x * x, _t(L, [0, 2, 1, 2]), reduction="none"), [(4, 3)], (-2, 2)),
+    "nll_loss spatial": (lambda L, f, x: f.nll_loss(x.log_softmax(1), _t(L, [[0, 2], [1, 1]])), [(2, 3, 2)], (-2, 2)),
+    "cross_entropy sum": (lambda L, f, x: f.cross_entropy(x, _t(L, [0, 2, 1]), reduction="sum"), [(3, 4)], (-2, 2)),
+    "cross_entropy none weight": (lambda L, f, x: f.cross_entropy(x, _t(L, [0, 2, 1]), weight=_t(L, _WEIGHT),
+                                                                  reduction="none"), [(3, 4)], (-2, 2)),
+    "cross_entropy ignore_index": (lambda L, f, x: f.cross_entropy(x, _t(L, [0, 2, 1]), ignore_index=2), [(3, 4)], (-2, 2)),
+    "cross_entropy label_smoothing": (lambda L, f, x: f.cross_entropy(x, _t(L, [0, 2, 1]), label_smoothing=0.2),
+                                      [(3, 4)], (-2, 2)),
+    "cross_entropy label_smoothing sum weight": (lambda L, f, x: f.cross_entropy(
+        x, _t(L, [0, 2, 1]), weight=_t(L, _WEIGHT), label_smoothing=0.2, reduction="sum"), [(3, 4)], (-2, 2)),
+    "cross_entropy probabilities smoothing": (lambda L, f, x, t: f.cross_entropy(
+        x, t.softmax(1), label_smoothing=0.3, reduction="none"), [(3, 4), (3, 4)], (-2, 2)),
+    "cross_entropy spatial": (lambda L, f, x: f.cross_entropy(x, _t(L, [[0, 2], [1, 1]])), [(2, 3, 2)], (-2, 2)),
+    "binary_cross_entropy weight sum": (lambda L, f, x, t: f.binary_cross_entropy(x.sigmoid(), t, weight=_t(L, _WEIGHT),
+                                                                                    reduction="sum"),
+                                        [(3, 4), (3, 4)], (0.1, 0.9)),
+    "binary_cross_entropy none": (lambda L, f, x, t: f.binary_cross_entropy(x, t, reduction="none"),
+                                  [(3, 4), (3, 4)], (0.1, 0.9)),
+    "bce_with_logits pos_weight": (lambda L, f, x, t: f.binary_cross_entropy_with_logits(x, t, pos_weight=_t(L, _WEIGHT)),
+                                   [(3, 4), (3, 4)], (-2, 2)),
+    "bce_with_logits weight none": (lambda L, f, x, t: f.binary_cross_entropy_with_logits(
+        x, t, weight=_t(L, _WEIGHT[:3, None]), reduction="none"), [(3, 4), (3, 4)], (-2, 2)),
+    "bce_with_logits sum both": (lambda L, f, x, t: f.binary_cross_entropy_with_logits(
+        x, t, weight=_t(L, _WEIGHT[::-1].copy()), pos_weight=_t(L, _WEIGHT), reduction="sum"), [(3, 4), (3, 4)], (-2, 2)),
+    # normalization
+    "batch_norm eval": (lambda L, f, x, w, b: f.batch_norm(x, _t(L, _WEIGHT[:3] - 1), _t(L, _WEIGHT[1:]), w, b,
+                                                           training=False), [(4, 3), (3,), (3,)], (-2, 2)),
+    "batch_norm train 4d no affine": (lambda L, f, x: f.batch_norm(x, None, None, training=True, eps=1e-3),
+                                      [(3, 2, 2, 2)], (-2, 2)),
+    "batch_norm train running stats": (lambda L, f, x, w: f.batch_norm(x, _t(L, np.zeros(2)), _t(L, np.ones(2)), w,
+                                                                       training=True), [(4, 2, 3), (2,)], (-2, 2)),
+    "instance_norm": (lambda L, f, x, w, b: f.instance_norm(x, weight=w, bias=b), [(2, 3, 4), (3,), (3,)], (-2, 2)),
+    "instance_norm 2d running": (lambda L, f, x: f.instance_norm(x * x, _t(L, np.zeros(2)), _t(L, np.ones(2))),
+                                 [(2, 2, 2, 3)], (-2, 2)),
+    "instance_norm eval stats": (lambda L, f, x: f.instance_norm(x * x, _t(L, _WEIGHT[:3] - 1), _t(L, _WEIGHT[1:]),
+                                                                 use_input_stats=False), [(2, 3, 4)], (-2, 2)),
+    "layer_norm no affine": (lambda L, f, x: f.layer_norm(x * x, (3, 4), eps=1e-3), [(2, 3, 4)], (-2, 2)),
+    "group_norm no affine": (lambda L, f, x: f.group_norm(x, 3, eps=1e-3), [(2, 6, 2, 2)], (-2, 2)),
+    "rms_norm no weight": (lambda L, f, x: f.rms_norm(x * x, (2, 3), eps=1e-3), [(2, 2, 3)], (-2, 2)),
+    # pooling
+    "max_pool2d options": (lambda L, f, x: f.max_pool2d(x * x, 3, stride=2, padding=1, dilation=1, ceil_mode=True),
+                           [(1, 2, 5, 6)], (-2, 2)),
+    "max_pool2d dilation": (lambda L, f, x: f.max_pool2d(x * x, 2, stride=1, dilation=2), [(1, 1, 5, 5)], (-2, 2)),
+    "max_pool1d": (lambda L, f, x: f.max_pool1d(x * x, 3, stride=2, padding=1), [(2, 2, 7)], (-2, 2)),
+    "max_unpool2d": (lambda L, f, x: _unpool(f, x), [(1, 2, 4, 4)], (-2, 2)),
+    "avg_pool2d ceil_mode": (lambda L, f, x: f.avg_pool2d(x * x, 2, stride=2, ceil_mode=True), [(1, 2, 5, 5)], (-2, 2)),
+    "avg_pool2d no pad count": (lambda L, f, x: f.avg_pool2d(x * x, 3, stride=2, padding=1, count_include_pad=False),
+                                [(1, 2, 5, 5)], (-2, 2)),
+    "avg_pool2d ceil no pad count": (lambda L, f, x: f.avg_pool2d(x * x, 3, stride=2, padding=1, ceil_mode=True,
+                                                                   count_include_pad=False), [(1, 1, 6, 6)], (-2, 2)),
+    "avg_pool2d divisor_override": (lambda L, f, x: f.avg_pool2d(x * x, 2, divisor_override=3), [(1, 2, 4, 4)], (-2, 2)),
+    "avg_pool1d": (lambda L, f, x: f.avg_pool1d(x * x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+                   [(2, 2, 6)], (-2, 2)),
+    "adaptive_avg_pool1d": (lambda L, f, x: f.adaptive_avg_pool1d(x * x, 3), [(2, 2, 7)], (-2, 2)),
+    "adaptive_max_pool2d": (lambda L, f, x: f.adaptive_max_pool2d(x * x, (2, 3)), [(1, 2, 5, 4)], (-2, 2)),
+    "adaptive_max_pool1d": (lambda L, f, x: f.adaptive_max_pool1d(x * x, 3), [(2, 2, 7)], (-2, 2)),
+    # convolution
+    "conv1d groups stride": (lambda L, f, x, w, b: f.conv1d(x, w, b, stride=2, padding=1, groups=2).tanh(),
+                             [(2, 4, 7), (2, 2, 3), (2,)], (-1, 1)),
+    "conv2d rectangular dilation": (lambda L, f, x, w: f.conv2d(x, w, stride=(1, 2), padding=(2, 1), dilation=(2, 1)).tanh(),
+                                    [(1, 2, 5, 6), (3, 2, 2, 3)], (-1, 1)),
+    "conv_transpose2d options": (lambda L, f, x, w, b: f.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
+                                                                          groups=2, dilation=1).tanh(),
+                                 [(1, 4, 3, 3), (4, 1, 3, 3), (2,)], (-1, 1)),
+    "conv_transpose2d dilation": (lambda L, f, x, w: f.conv_transpose2d(x, w, dilation=2).tanh(),
+                                  [(1, 2, 3, 3), (2, 1, 2, 2)], (-1, 1)),
+    "conv_transpose1d": (lambda L, f, x, w, b: f.conv_transpose1d(x, w, b, stride=2, padding=1).tanh(),
+                         [(2, 2, 4), (2, 3, 3), (3,)], (-1, 1)),
+    "linear no bias": (lambda L, f, x, w: f.linear(x, w).tanh(), [(2, 2, 3), (4, 3)], (-1, 1)),
+    # resampling and vision
+    "interpolate nearest": (lambda L, f, x: f.interpolate(x * x, scale_factor=2, mode="nearest"), [(1, 2, 2, 3)], (-1, 1)),
+    "interpolate nearest size": (lambda L, f, x: f.interpolate(x * x, size=(3, 5)), [(1, 1, 2, 3)], (-1, 1)),
+    "interpolate nearest-exact": (lambda L, f, x: f.interpolate(x * x, size=(5, 2), mode="nearest-exact"),
+                                  [(1, 1, 3, 3)], (-1, 1)),
+    "interpolate bilinear align_corners": (lambda L, f, x: f.interpolate(x * x, size=(4, 5), mode="bilinear",
+                                                                         align_corners=True), [(1, 2, 2, 3)], (-1, 1)),
+    "interpolate bilinear downsample": (lambda L, f, x: f.interpolate(x * x, size=(2, 3), mode="bilinear",
+                                                                      align_corners=False), [(1, 1, 5, 4)], (-1, 1)),
+    "interpolate linear": (lambda L, f, x: f.interpolate(x * x, scale_factor=2.5, mode="linear"), [(2, 1, 3)], (-1, 1)),
+    "interpolate linear align_corners": (lambda L, f, x: f.interpolate(x * x, size=7, mode="linear", align_corners=True),
+                                         [(2, 1, 3)], (-1, 1)),
+    "interpolate nearest 1d": (lambda L, f, x: f.interpolate(x * x, size=5), [(2, 1, 3)], (-1, 1)),
+    "interpolate area": (lambda L, f, x: f.interpolate(x * x, size=(2, 3), mode="area"), [(1, 2, 5, 4)], (-1, 1)),
+    "pixel_shuffle": (lambda L, f, x: f.pixel_shuffle(x * x, 2) * 1.0, [(1, 8, 2, 3)], (-1, 1)),
+    "pixel_unshuffle": (lambda L, f, x: f.pixel_unshuffle(x * x, 2) * 1.0, [(1, 2, 4, 6)], (-1, 1)),
+    "pad negative": (lambda L, f, a: f.pad(a * a, (-1, 2, 1, -1)), [(3, 4)], (-2, 2)),
+    "pad reflect 2d": (lambda L, f, a: f.pad(a * a, (1, 2, 2, 1), mode="reflect"), [(1, 1, 4, 4)], (-2, 2)),
+    "pad replicate 2d": (lambda L, f, a: f.pad(a * a, (1, 2, 2, 1), mode="replicate"), [(1, 1, 3, 4)], (-2, 2)),
+    "embedding weight": (lambda L, f, w: f.embedding(_t(L, [[0, 2, 0], [3, 3, 1]]), w * w) ** 2, [(4, 3)], (-2, 2)),
+    "embedding padding_idx": (lambda L, f, w: f.embedding(_t(L, [[0, 2, 0], [3, 3, 1]]), w, padding_idx=3) ** 3,
+                              [(4, 3)], (-2, 2)),
+    # attention
+    "attention bool mask scale": (lambda L, f, q, k, v: _sdpa(L, f, q, k, v, _t(L, _MASK[:3, :4]), 0.7),
+                                  [(2, 3, 4), (2, 4, 4), (2, 4, 2)], (-1, 1)),
+    "attention float mask": (lambda L, f, q, k, v: _sdpa(L, f, q, k, v, _t(L, _FLOAT_MASK), None),
+                             [(1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 3)], (-1, 1)),
+}
+
+
+def _product(parts):
+    result = parts[0]
+    for part in parts[1:]:
+        result = result * part
+    return result
+
+
+def _inplace(a, b):
+    x = a * 1.0
+    x.add_(a * a)
+    x.sub_(b, alpha=0.5)
+    x.mul_(b)   # saves x: the last in-place op on it
+    y = b * 1.0
+    y.exp_()
+    return x * y
+
+
+def _setitem_slice(x, value):
+    x = x.clone()
+    x[:, 1:3] = value * value
+    x[0, [0, 3]] = value.exp()
+    return x * x
+
+
+def _unpool(f, x):
+    pooled, indices = f.max_pool2d(x * x, 2, return_indices=True)
+    return f.max_unpool2d(pooled * pooled, indices, 2) * 1.0
+
+
+def _sdpa(L, f, q, k, v, mask, scale):
+    """scaled_dot_product_attention with a mask; torch's reference is the formula (no fused double backward)."""
+    if L is mt:
+        return f.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
+    scores = q @ k.transpose(-1, -2) * (scale if scale is not None else q.shape[-1] ** -0.5)
+    if mask.dtype == torch.bool:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    else:
+        scores = scores + mask
+    return scores.softmax(-1) @ v
+
+
+OPS.update(MORE_OPS)
+
 
 def _run(library, functional, fn, arrays, grad_out_seed):
     inputs = [library.tensor(a, dtype=library.float64, requires_grad=True) for a in arrays]

@@ -143,11 +143,8 @@ class Scatter(Function):
     def backward(ctx, grad):
         need_x, _, _, need_src, _ = ctx.needs_input_grad
         grad_x = grad_src = None
-        if need_x:
-            grad_x = grad.copy()
-            if not ctx.add:
-                grad_x[ctx.grid] = 0  # overwritten entries do not reach the output
+        if need_x:   # overwritten entries do not reach the output
+            grad_x = grad if ctx.add else run(SetItem, grad, ctx.grid, 0)
         if need_src:
-            grad_src = np.zeros(ctx.src_shape, dtype=grad.dtype)
-            grad_src[ctx.read] = grad[ctx.grid]
+            grad_src = _scatter_add(ctx.src_shape, ctx.read, grad[ctx.grid])
         return grad_x, None, None, grad_src, None

@@ -1,7 +1,9 @@
 """Matrix products."""
 import numpy as np
 
-from microtorch.autograd.function import Function
+from microtorch._engine import TensorBase
+from microtorch.autograd.function import Function, run
+from microtorch.ops.index import _scatter_add
 
 
 def _matmul(a, b):
@@ -55,13 +57,42 @@ class NuclearNorm(Function):
     @staticmethod
     def forward(ctx, a):
         u, singular, vt = np.linalg.svd(a, full_matrices=False)
-        ctx.save_for_backward(u, vt)
+        ctx.save_for_backward(a)
+        ctx.polar = u @ vt   # a constant: a create_graph backward recomputes it as a recorded PolarFactor
         return singular.sum(axis=-1)
 
     @staticmethod
     def backward(ctx, grad):
-        u, vt = ctx.saved_tensors
-        return grad[..., None, None] * (u @ vt)
+        (a,) = ctx.saved_tensors
+        polar = run(PolarFactor, a) if isinstance(a, TensorBase) else ctx.polar
+        return grad[..., None, None] * polar
+
+
+class PolarFactor(Function):
+    """U @ V^T of the thin SVD of the last two dims: the gradient of the nuclear norm, an op of its
+    own so that the nuclear norm has a second derivative. With A = U S V^T (A tall), a change dA moves
+    it by U X V^T + (I - U U^T) dA V S^-1 V^T, where X = (M - M^T) / (s_i + s_j) and M = U^T dA V."""
+
+    once_differentiable = True   # its backward uses the SVD as constants
+
+    @staticmethod
+    def forward(ctx, a):
+        wide = a.shape[-1] > a.shape[-2]
+        u, singular, vt = np.linalg.svd(np.swapaxes(a, -1, -2) if wide else a, full_matrices=False)
+        ctx.wide, ctx.svd = wide, (u, singular, vt)
+        polar = u @ vt
+        return np.swapaxes(polar, -1, -2) if wide else polar
+
+    @staticmethod
+    def backward(ctx, grad):
+        u, singular, vt = ctx.svd
+        v, ut = np.swapaxes(vt, -1, -2), np.swapaxes(u, -1, -2)
+        grad = np.swapaxes(grad, -1, -2) if ctx.wide else grad   # the polar factor of A^T is Q^T
+        k = ut @ grad @ v
+        rotation = u @ ((k - np.swapaxes(k, -1, -2)) / (singular[..., :, None] + singular[..., None, :])) @ vt
+        leftover = (grad - u @ (ut @ grad)) @ (v / singular[..., None, :]) @ vt   # the part outside U's span
+        grad_a = rotation + leftover
+        return np.swapaxes(grad_a, -1, -2) if ctx.wide else grad_a
 
 
 class Einsum(Function):
@@ -101,10 +132,8 @@ def _einsum_grad(subscript, shape, output, grad, others):
     g = np.broadcast_to(g.sum(axis=broadcast, keepdims=True), [sizes[letter] for letter in letters])
     if len(letters) == len(subscript):
         return g
-    grad_x = np.zeros(shape, dtype=g.dtype)  # a repeated letter read a diagonal: write back to it
-    grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))
-    grad_x[tuple(grid[letters.index(letter)] for letter in subscript)] = g
-    return grad_x
+    grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))   # a repeated letter read a diagonal:
+    return _scatter_add(shape, tuple(grid[letters.index(letter)] for letter in subscript), g)   # write back to it
 
 
 class Inverse(Function):
@@ -128,14 +157,14 @@ class Det(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.linalg.det(a)
+        out = np.asarray(np.linalg.det(a))   # an array also for one matrix, so that it is saved as the output
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        return (grad * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        return (grad * out)[..., None, None] * np.swapaxes(run(Inverse, a), -1, -2)
 
 
 class Solve(Function):
@@ -150,5 +179,5 @@ class Solve(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        grad_b = np.linalg.solve(np.swapaxes(a, -1, -2), grad)
+        grad_b = run(Solve, np.swapaxes(a, -1, -2), grad)
         return -grad_b @ np.swapaxes(out, -1, -2), grad_b

@@ -259,20 +259,22 @@ class CumProd(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         dim = ctx.dim
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = np.flip(np.cumsum(np.flip(grad * out, dim), axis=dim), dim) / x
-        if (x == 0).any():
-            grad_x = np.where((x == 0).any(axis=dim, keepdims=True), _cumprod_grad_with_zeros(x, grad, dim), grad_x)
-        return grad_x, None
+        later = np.flip(np.cumsum(np.flip(grad * out, dim), axis=dim), dim)
+        zero = x == 0
+        if not zero.any():
+            return later / x, None
+        # divide by 1 where x is 0, so that no inf reaches a second derivative (0 * inf = nan there)
+        quotient = later / np.where(zero, 1.0, x)
+        return np.where(np.any(zero, axis=dim, keepdims=True), _cumprod_grad_with_zeros(x, grad, dim), quotient), None
 
 
 def _cumprod_grad_with_zeros(x, grad, dim):
     """d(sum grad * cumprod(x)) / dx by its definition: x[i] gets sum_{j >= i} grad[j] * prod_{k <= j, k != i} x[k]."""
     x, grad = np.moveaxis(x, dim, -1), np.moveaxis(grad, dim, -1)
-    grad_x = np.empty_like(x)
+    columns = []
     before = np.ones(x.shape[:-1], dtype=x.dtype)  # product of x[k < i]
     for i in range(x.shape[-1]):
         after = np.cumprod(x[..., i + 1:], axis=-1)  # products of x[i < k <= j] for j > i
-        grad_x[..., i] = before * (grad[..., i] + (grad[..., i + 1:] * after).sum(axis=-1))
+        columns.append(before * (grad[..., i] + np.sum(grad[..., i + 1:] * after, axis=-1)))
         before = before * x[..., i]
-    return np.moveaxis(grad_x, -1, dim)
+    return np.moveaxis(np.stack(columns, axis=-1), -1, dim)
