@@ -510,6 +510,38 @@ def test_second_derivative_matches_torch(name):
                                        err_msg=f"{name}: {kind} derivative of input {i}")
 
 
+# Ops whose backward still writes into a numpy array (np.add.at, np.put_along_axis, item assignment), so it cannot
+# run on a gradient that requires grad: they pass above, where the gradient reaching them is a constant, but not
+# below. Their files belong to other work in progress.
+_BACKWARD_NOT_RECORDED = {
+    "diag diagonal": "ops/shape.py Diagonal and DiagEmbed",
+    "diag offset": "ops/shape.py DiagEmbed",
+    "adaptive_max_pool1d": "ops/pooling.py AdaptiveMaxPool2d",
+    "adaptive_max_pool2d": "ops/pooling.py AdaptiveMaxPool2d",
+    "max_unpool2d": "ops/pooling.py MaxUnpool2d",
+    "nll_loss": "ops/loss.py NLLLoss",
+    "nll_loss ignore_index sum": "ops/loss.py NLLLoss",
+    "nll_loss none": "ops/loss.py NLLLoss",
+    "nll_loss spatial": "ops/loss.py NLLLoss",
+    "nll_loss weight": "ops/loss.py NLLLoss",
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(OPS) - set(_BACKWARD_NOT_RECORDED)))
+def test_second_derivative_with_the_output_squared(name):
+    """The same with the op's output squared, so that the gradient reaching the op's backward depends on the
+    inputs: the backward then runs on recorded Tensors, and is itself differentiated."""
+    fn, shapes, domain = OPS[name]
+    arrays = [_values(shape, domain) for shape in shapes]
+    squared = lambda L, f, *xs: fn(L, f, *xs) ** 2
+    ours = _run(mt, F, squared, arrays, 11)
+    theirs = _run(torch, TF, squared, arrays, 11)
+    for kind, mine, ref in (("first", ours[1], theirs[1]), ("second", ours[2], theirs[2])):
+        for i, (a, b) in enumerate(zip(mine, ref)):
+            np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), rtol=1e-9, atol=1e-11,
+                                       err_msg=f"{name}: {kind} derivative of input {i}")
+
+
 # ---------------------------------------------------------------- gradgradcheck
 
 @pytest.mark.parametrize("name", ["mul", "div", "matmul batched", "tanh", "softmax", "log_softmax", "gather",
@@ -673,3 +705,147 @@ def test_once_differentiable_ops_refuse_create_graph():
     x = mt.tensor([0.5], requires_grad=True)
     with pytest.raises(RuntimeError, match="Once: its backward is not differentiable"):
         mt.autograd.grad(Once.apply(x).sum(), x, create_graph=True)
+
+
+# ---------------------------------------------------------------- layers: input and every parameter
+
+# name -> (the layer, built from a library's nn, input shape, value range). The layer is built in microtorch,
+# its parameters and buffers are copied into torch's; both then differentiate twice with respect to the input
+# and every parameter.
+LAYERS = {
+    "Linear": (lambda nn: nn.Linear(3, 4), (2, 3), (-1, 1)),
+    "Bilinear-free MLP": (lambda nn: nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2), nn.Softplus()),
+                          (4, 3), (-1, 1)),
+    "Conv1d": (lambda nn: nn.Conv1d(2, 3, 3, stride=2, padding=1), (2, 2, 7), (-1, 1)),
+    "Conv2d": (lambda nn: nn.Conv2d(2, 4, 3, padding=1, groups=2, bias=False), (1, 2, 4, 5), (-1, 1)),
+    "ConvTranspose1d": (lambda nn: nn.ConvTranspose1d(2, 3, 3, stride=2), (2, 2, 4), (-1, 1)),
+    "ConvTranspose2d": (lambda nn: nn.ConvTranspose2d(2, 2, 2, stride=2, padding=1), (1, 2, 3, 3), (-1, 1)),
+    "BatchNorm1d train": (lambda nn: nn.BatchNorm1d(3), (5, 3), (-2, 2)),
+    "BatchNorm2d train": (lambda nn: nn.BatchNorm2d(2), (3, 2, 2, 2), (-2, 2)),
+    "BatchNorm1d eval": (lambda nn: _eval(nn.BatchNorm1d(3)), (5, 3, 2), (-2, 2)),
+    "InstanceNorm1d affine": (lambda nn: nn.InstanceNorm1d(3, affine=True), (2, 3, 4), (-2, 2)),
+    "InstanceNorm2d tracked eval": (lambda nn: _eval(nn.InstanceNorm2d(2, affine=True, track_running_stats=True)),
+                                    (2, 2, 2, 3), (-2, 2)),
+    "LayerNorm": (lambda nn: nn.LayerNorm((2, 3)), (4, 2, 3), (-2, 2)),
+    "LayerNorm no bias": (lambda nn: nn.LayerNorm(3, bias=False), (4, 3), (-2, 2)),
+    "GroupNorm": (lambda nn: nn.GroupNorm(2, 4), (2, 4, 3), (-2, 2)),
+    "RMSNorm": (lambda nn: nn.RMSNorm(4), (3, 4), (-2, 2)),
+    "PReLU": (lambda nn: nn.PReLU(3), (2, 3, 4), (-2, 2)),
+    "PReLU shared": (lambda nn: nn.PReLU(), (2, 3), (-2, 2)),
+    "Embedding then Linear": (lambda nn: _embedding_model(nn), None, (-1, 1)),
+    "MultiheadAttention": (lambda nn: _first(nn.MultiheadAttention(4, 2)), (3, 2, 4), (-1, 1)),
+    "MultiheadAttention batch_first cross": (lambda nn: _cross_attention(nn), (2, 3, 4), (-1, 1)),
+    "TransformerEncoderLayer": (lambda nn: nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0),
+                                (3, 2, 4), (-1, 1)),
+    "TransformerEncoderLayer norm_first gelu": (lambda nn: nn.TransformerEncoderLayer(
+        4, 2, dim_feedforward=6, dropout=0.0, activation="gelu", norm_first=True, batch_first=True), (2, 3, 4), (-1, 1)),
+    "TransformerDecoderLayer": (lambda nn: _self_decoder(nn), (3, 2, 4), (-1, 1)),
+    "Transformer": (lambda nn: _transformer(nn), (3, 2, 4), (-1, 1)),
+    "activations": (lambda nn: nn.Sequential(nn.ELU(0.5), nn.LeakyReLU(0.2), nn.SiLU(), nn.GELU(), nn.Sigmoid(),
+                                             nn.Softsign(), nn.Tanhshrink(), nn.LogSigmoid()), (2, 3), (-3, 3)),
+    "piecewise activations": (lambda nn: nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3), nn.ReLU6(),
+                                                       nn.Linear(3, 3), nn.Hardtanh(-0.5, 0.5), nn.Linear(3, 3),
+                                                       nn.Threshold(0.1, -1.0), nn.Linear(3, 3)), (4, 3), (-2, 2)),
+    "softmaxes": (lambda nn: nn.Sequential(nn.Softmax(1), nn.Linear(3, 3), nn.LogSoftmax(0), nn.Linear(3, 3),
+                                           nn.Softmin(1)), (4, 3), (-2, 2)),
+    "pools": (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 2), nn.MaxPool2d(2, 1), nn.AvgPool2d(2, 1),
+                                       nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Unflatten(1, (2, 4)),
+                                       nn.MaxPool1d(2), nn.AvgPool1d(2), nn.AdaptiveMaxPool1d(1)), (2, 1, 5, 5), (-1, 1)),
+    # last: AdaptiveMaxPool2d's backward is not yet recorded (see _BACKWARD_NOT_RECORDED)
+    "adaptive pools": (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 2), nn.Flatten(0, 1), nn.AdaptiveAvgPool1d(2),
+                                                nn.Tanh(), nn.AdaptiveMaxPool2d((2, 3))), (1, 1, 5, 6), (-1, 1)),
+    "upsampling": (lambda nn: nn.Sequential(nn.Conv2d(1, 4, 2), nn.Upsample(scale_factor=2, mode="bilinear"),
+                                            nn.PixelUnshuffle(2), nn.UpsamplingNearest2d(scale_factor=2),
+                                            nn.Tanh(), nn.UpsamplingBilinear2d(size=(5, 4)), nn.PixelShuffle(2)),
+                   (1, 1, 3, 3), (-1, 1)),
+    "dropout eval and identity": (lambda nn: _eval(nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5), nn.Identity(),
+                                                                 nn.Tanh())), (2, 3), (-1, 1)),
+}
+
+
+def _eval(module):
+    module.eval()
+    return module
+
+
+class _Apply:
+    """A callable module wrapper: fn(module, x)."""
+
+    def __init__(self, module, fn):
+        self.module, self.fn = module, fn
+
+    def __call__(self, x):
+        return self.fn(self.module, x)
+
+
+def _first(attention):
+    return _Apply(attention, lambda m, x: m(x, x * x, x)[0])
+
+
+def _cross_attention(nn):
+    attention = nn.MultiheadAttention(4, 2, batch_first=True)
+    return _Apply(attention, lambda m, x: m(x, x[:, :2].tanh(), x[:, 1:], need_weights=False)[0])
+
+
+def _self_decoder(nn):
+    layer = nn.TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0)
+    return _Apply(layer, lambda m, x: m(x, x[:2].tanh()))
+
+
+def _transformer(nn):
+    model = nn.Transformer(4, 2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=6, dropout=0.0)
+    return _Apply(model, lambda m, x: m(x, x[1:] * x[1:]))
+
+
+def _embedding_model(nn):
+    model = nn.Sequential(nn.Embedding(5, 3, padding_idx=1), nn.Linear(3, 2))
+    return _Apply(model, lambda m, _: m[1](m[0].weight[[0, 2, 1, 2]].tanh()) + m(_LAYER_TOKENS[type(m[0].weight)]))
+
+
+_LAYER_TOKENS = {}
+
+
+def _module_of(layer):
+    return layer.module if isinstance(layer, _Apply) else layer
+
+
+def _run_layer(L, layer, x_array, state):
+    module = _module_of(layer)
+    module.double()
+    if state is not None:
+        module.load_state_dict({k: L.tensor(v, dtype=L.float64 if v.dtype.kind == "f" else None)
+                                for k, v in state.items()})
+    params = [p for p in module.parameters()]
+    inputs = ([] if x_array is None else [L.tensor(x_array, dtype=L.float64, requires_grad=True)]) + params
+    x = inputs[0] if x_array is not None else None
+    out = layer(x)
+    v = L.tensor(np.random.default_rng(5).uniform(-1, 1, tuple(out.shape)), dtype=L.float64)
+    first = L.autograd.grad(out, inputs, grad_outputs=v, create_graph=True, allow_unused=True)
+    us = [L.tensor(np.random.default_rng(6 + i).uniform(-1, 1, tuple(t.shape)), dtype=L.float64)
+          for i, t in enumerate(inputs)]
+    total = sum((g * u).sum() for g, u in zip(first, us) if g is not None and g.requires_grad)
+    second = L.autograd.grad(total, inputs, allow_unused=True)
+    return out, first, second
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_second_derivatives_match_torch(name):
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    build, shape, domain = LAYERS[name]
+    _LAYER_TOKENS.update({mt.nn.Parameter: mt.tensor([3, 1, 0, 4]), torch.nn.Parameter: torch.tensor([3, 1, 0, 4])})
+    mt.manual_seed(0)
+    ours = build(mt.nn)
+    state = {k: np.asarray(v.detach()) for k, v in _module_of(ours).state_dict().items()}
+    x = None if shape is None else _values(shape, domain)
+    mine = _run_layer(mt, ours, x, None)
+    with sdpa_kernel(SDPBackend.MATH):   # torch's fused attention kernels have no double backward
+        theirs = _run_layer(torch, build(torch.nn), x, state)
+    np.testing.assert_allclose(np.asarray(mine[0].detach()), theirs[0].detach().numpy(), rtol=1e-10, atol=1e-12)
+    for kind, a_list, b_list in (("first", mine[1], theirs[1]), ("second", mine[2], theirs[2])):
+        for i, (a, b) in enumerate(zip(a_list, b_list)):
+            if a is None or b is None:
+                other = b if a is None else a
+                assert other is None or not np.any(np.asarray(other.detach())), f"{name}: {kind} derivative {i}"
+                continue
+            np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), rtol=1e-8, atol=1e-11,
+                                       err_msg=f"{name}: {kind} derivative of input {i}")
