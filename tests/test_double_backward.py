@@ -544,13 +544,43 @@ def test_second_derivative_with_the_output_squared(name):
 
 # ---------------------------------------------------------------- gradgradcheck
 
-@pytest.mark.parametrize("name", ["mul", "div", "matmul batched", "tanh", "softmax", "log_softmax", "gather",
-                                  "conv2d", "layer_norm", "cross_entropy", "max_pool2d", "silu"])
+@pytest.mark.parametrize("name", [
+    "mul", "div", "matmul batched", "tanh", "softmax", "log_softmax", "gather", "conv2d", "layer_norm", "cross_entropy",
+    "max_pool2d", "silu",
+    "linalg inv", "det", "linalg det", "linalg solve", "matrix_norm nuc", "matrix_norm nuc wide", "einsum diagonal",
+    "scatter", "scatter_add", "cumprod with zeros", "prod with zeros", "std", "std correction", "var correction",
+    "norm p", "logsumexp all keepdim", "gather repeated dim 0", "index_select dim 0", "masked_select",
+    "setitem broadcast", "getitem boolean", "softplus threshold", "hardtanh", "batch_norm eval", "instance_norm",
+    "group_norm no affine", "avg_pool2d ceil no pad count", "interpolate bilinear align_corners",
+    "conv_transpose2d options", "bce_with_logits sum both", "cross_entropy label_smoothing sum weight",
+    "huber_loss sum none", "attention bool mask scale", "pixel_shuffle", "embedding weight", "prelu", "cdist"])
 def test_gradgradcheck_passes_on_library_ops(name):
     fn, shapes, domain = OPS[name]
     inputs = [mt.tensor(_values(shape, domain), dtype=mt.float64, requires_grad=True) for shape in shapes]
     assert mt.autograd.gradgradcheck(lambda *xs: fn(mt, F, *xs), inputs)
 
+
+
+def test_nuclear_norm_third_derivative_is_refused_not_wrong():
+    """The nuclear norm's second derivative is a PolarFactor op whose backward uses its SVD as constants: a third
+    derivative would be wrong, so it is refused (torch differentiates its SVD again)."""
+    a = mt.tensor(_values((3, 2), (-1, 1)), dtype=mt.float64, requires_grad=True)
+    (g,) = mt.autograd.grad(mt.linalg.matrix_norm(a, "nuc"), a, create_graph=True)
+    (h,) = mt.autograd.grad((g * g.detach()).sum(), a, retain_graph=True)   # the second derivative is fine
+    assert h.shape == (3, 2)
+    with pytest.raises(RuntimeError, match="PolarFactor: its backward is not differentiable"):
+        mt.autograd.grad((g * g.detach()).sum(), a, create_graph=True)
+
+
+def test_det_of_one_matrix_keeps_its_output_in_the_graph():
+    """np.linalg.det of one matrix is a numpy scalar, not the array the engine tracks as the output: it must still
+    be the recorded output to a create_graph backward (else the second derivative silently loses a term)."""
+    results = []
+    for L in (mt, torch):
+        a = L.tensor([[2.0, 0.5], [0.3, 1.5]], dtype=L.float64, requires_grad=True)
+        (g,) = L.autograd.grad(L.linalg.det(a), a, create_graph=True)
+        results.append(np.asarray(L.autograd.grad(g[0, 0], a)[0]))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 class _DetachingCube(mt.Function):
     """x ** 3 whose backward reads x through np.asarray, which cuts it from the graph: the first
