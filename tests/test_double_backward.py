@@ -205,6 +205,22 @@ MORE_OPS = {
     "masked_fill": (lambda L, f, a: (a * a).masked_fill(_t(L, _MASK), 2.0) * a, [(3, 4)], (-2, 2)),
     "masked_select": (lambda L, f, a: L.masked_select(a * a, _t(L, _MASK)) ** 2, [(3, 4)], (-2, 2)),
     "inplace": (lambda L, f, a, b: _inplace(a, b), [(2, 3), (2, 3)], (-1, 1)),
+    "inplace methods": (lambda L, f, a, b: _inplace_methods(L, a, b), [(2, 3), (2, 3)], (-1, 1)),
+    "aliases": (lambda L, f, a, b: a.absolute() * a + L.arcsin(a) + L.arccos(a) * a + L.arctan(a) + L.arcsinh(a)
+                + L.arctanh(a * 0.5) + L.arccosh(a * a + 1.5) + L.arctan2(a, b + 2) + a.clip(-0.5, 0.7) * a,
+                [(2, 3), (2, 3)], (-0.9, 0.9)),
+    "function forms": (lambda L, f, a, b: L.add(a, b, alpha=2) * L.sub(a, b, alpha=0.5) + L.mul(a, b) * L.neg(a)
+                       + L.div(a, b + 3) + L.divide(a * a, b + 3) + L.true_divide(a, b - 3) + L.multiply(a, a)
+                       - L.subtract(b, a * a) + L.matmul(a, b.T).sum(1, keepdim=True), [(2, 3), (2, 3)], (-1, 1)),
+    "T mT swapdims moveaxis": (lambda L, f, a: a.T.mT.swapdims(0, 2) ** 3 + L.moveaxis(a, 0, -1).sum(), [(2, 3, 4)],
+                               (-1, 1)),
+    "concat row_stack": (lambda L, f, a, b: L.concat([a * a, b]) * L.concatenate([b, a], 0) + L.row_stack([a, b * a]),
+                         [(2, 3), (2, 3)], (-1, 1)),
+    "aminmax": (lambda L, f, a: _product(L.aminmax(a * a, dim=1)) + _product(L.aminmax(a)), [(3, 4)], (-1, 1)),
+    "clone view_as type_as": (lambda L, f, a, b: a.clone() * b.view_as(a) ** 2 + a.type_as(b) * a, [(2, 3), (3, 2)],
+                              (-1, 1)),
+    "cast to float32 and back": (lambda L, f, a: (a.float() * 2).to(L.float64) * a + (a * a).double(), [(2, 3)],
+                                 (-1, 1)),
     # matrix products
     "mm": (lambda L, f, a, b: L.mm(a, b * b), [(2, 3), (3, 4)], (-1, 1)),
     "bmm": (lambda L, f, a, b: L.bmm(a * a, b).tanh(), [(2, 2, 3), (2, 3, 4)], (-1, 1)),
@@ -447,6 +463,42 @@ def _inplace(a, b):
     y = b * 1.0
     y.exp_()
     return x * y
+
+
+def _inplace_methods(L, a, b):
+    """Every in-place method; one that saves its tensor is the last to change it (torch keeps a copy of what an
+    in-place op overwrites, microtorch refuses a later change)."""
+    x = a * 1.0
+    x.addcmul_(b, b, value=0.5)
+    x.addcdiv_(a, b * b + 1, value=2.0)
+    x.lerp_(b, 0.3)
+    x.neg_()
+    x.clamp_(-1.0, 1.0)
+    y = b * 1.0
+    y.t_()
+    y.unsqueeze_(0)
+    y.squeeze_(0)
+    y.transpose_(0, 1)
+    y.masked_fill_(_t(L, _MASK[:2, :3]), 0.5)
+    y.index_fill_(1, _t(L, [1]), 0.25)
+    y.sigmoid_()
+    z = a * b
+    z.copy_(a * a)
+    z.abs_()
+    w, u, r, q, t, d, c = a + 2, a * a + 0.5, a * 1.0, a + 3, a * 1.0, a * 1.0, a * 1.0
+    w.log_()
+    u.sqrt_()
+    r.relu_()
+    q.pow_(b)
+    t.tanh_()
+    d.div_(b + 3)
+    c.clip_(max=0.2)
+    e = a * 1.0
+    e.remainder_(0.7)
+    zeroed, filled = a * b, a * b
+    zeroed.zero_()
+    filled.fill_(2.0)
+    return x * y * z + w * u + r * q + t * d + c * e + (zeroed + filled) * a
 
 
 def _setitem_slice(x, value):
