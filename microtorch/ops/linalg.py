@@ -58,13 +58,13 @@ class NuclearNorm(Function):
     def forward(ctx, a):
         u, singular, vt = np.linalg.svd(a, full_matrices=False)
         ctx.save_for_backward(a)
-        ctx.polar = u @ vt   # a constant: a create_graph backward recomputes it as a recorded PolarFactor
+        ctx.u, ctx.vt = u, vt   # constants: a create_graph backward recomputes U V^T as a recorded PolarFactor
         return singular.sum(axis=-1)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        polar = run(PolarFactor, a) if isinstance(a, TensorBase) else ctx.polar
+        polar = run(PolarFactor, a) if isinstance(a, TensorBase) else ctx.u @ ctx.vt
         return grad[..., None, None] * polar
 
 
@@ -132,8 +132,9 @@ def _einsum_grad(subscript, shape, output, grad, others):
     g = np.broadcast_to(g.sum(axis=broadcast, keepdims=True), [sizes[letter] for letter in letters])
     if len(letters) == len(subscript):
         return g
-    grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))   # a repeated letter read a diagonal:
-    return _scatter_add(shape, tuple(grid[letters.index(letter)] for letter in subscript), g)   # write back to it
+    # a repeated letter read a diagonal: its gradient goes back there (a recorded op under create_graph)
+    grid = np.ix_(*(np.arange(sizes[letter]) for letter in letters))
+    return _scatter_add(shape, tuple(grid[letters.index(letter)] for letter in subscript), g)
 
 
 class Inverse(Function):
