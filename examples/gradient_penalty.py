@@ -96,7 +96,10 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--plot", default="wgan_gp.png")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads; on these small matrices extra threads cost more than they give")
     args = parser.parse_args(argv)
+    mt.set_num_threads(args.threads)
     iterations = 30 if args.quick else args.iterations
     start = time.perf_counter()
     generator = train(iterations, log_every=10 if args.quick else 250)
