@@ -45,8 +45,8 @@ def train(iterations, batch=256, critic_steps=5, penalty_weight=0.1, seed=0, log
     mt.manual_seed(seed)
     rng = np.random.default_rng(seed)
     generator, critic = mlp(2, 2), mlp(2, 1)
-    g_opt = mt.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.5, 0.9))
-    c_opt = mt.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    g_opt = mt.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    c_opt = mt.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
     for iteration in range(iterations):
         for _ in range(critic_steps):
             real = real_batch(rng, batch)
