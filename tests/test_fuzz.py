@@ -176,16 +176,22 @@ def _set(target, index, value):
     return target
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 200,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(program=fuzz_programs(), seed=st.integers(0, 2**32 - 1))
-def test_random_programs_of_up_to_12_ops_match_pytorch(program, seed):
+def _run_program(program, seed):
+    """Run a drawn program in both libraries: (the FuzzProgram with its leaves, the result pair)."""
     start, steps = program
     run = FuzzProgram(seed)
     x = run.leaf(start, np.float64)
     for step in steps:
         x = run.apply(x, step)
         note(f"{step} -> {x.ours.shape}")
+    return run, x
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 200,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(program=fuzz_programs(), seed=st.integers(0, 2**32 - 1))
+def test_random_programs_of_up_to_12_ops_match_pytorch(program, seed):
+    run, x = _run_program(program, seed)
     _assert_close(x.ours.numpy(), x.theirs, np.float64, "forward")
     upstream = run.rng.standard_normal(x.ours.shape)
     x.ours.backward(mt.tensor(upstream))
@@ -222,12 +228,7 @@ def _as_array(gradient, like):
 def test_random_programs_second_derivatives_match_pytorch(program, seed):
     """The same random programs, differentiated twice (create_graph): every leaf's Hessian-vector
     product against torch's."""
-    start, steps = program
-    run = FuzzProgram(seed)
-    x = run.leaf(start, np.float64)
-    for step in steps:
-        x = run.apply(x, step)
-        note(f"{step} -> {x.ours.shape}")
+    run, x = _run_program(program, seed)
     upstream = run.rng.standard_normal(x.ours.shape)
     directions = [run.rng.standard_normal(leaf.ours.shape) for leaf in run.leaves]
     ours_first, ours_second = _second_order(mt, x.ours, [leaf.ours for leaf in run.leaves], mt.tensor(upstream),
