@@ -109,6 +109,16 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_like_torch():
 
 
 @pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
+def test_max_pool2d_nan_is_the_maximum_and_its_last_occurrence_takes_the_gradient_like_torch(kwargs):
+    x = np.random.default_rng(2).standard_normal((2, 3, 7, 8))
+    x[0, 0, 1:3, 1:4] = np.nan      # several nans in some windows, one in others
+    x[1, 2, 4, 5] = np.nan
+    x[1, 1] = 0.0                   # ties everywhere in one channel
+    check_op(lambda t: TF.max_pool2d(t, return_indices=True, **kwargs),
+             lambda t: F.max_pool2d(t, return_indices=True, **kwargs), arrays=[x])
+
+
+@pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
 def test_max_pool2d_return_indices_match_torch(kwargs):
     ours, _ = check_op(lambda x: TF.max_pool2d(x, return_indices=True, **kwargs),
                        lambda x: F.max_pool2d(x, return_indices=True, **kwargs), [(2, 3, 7, 8)])

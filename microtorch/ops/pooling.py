@@ -1,39 +1,66 @@
 """Pooling: max and average over kernel windows or adaptive bins, and max unpooling."""
+import functools
+
 import numpy as np
 
 from microtorch.autograd.function import Function
-from microtorch.ops.conv import _col2im, _gathered_windows, _unpad, _windows
+from microtorch.ops.conv import _col2im, _gathered_windows, _read_by_offset, _unpad, _windows
+
+
+def _offsets(kernel):
+    """Every kernel offset (i, j), in the order a window is read (row by row)."""
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
 def _window_maxima(x, kernel, stride, pads, dilation):
-    """x padded with -inf, its windows as (N, C, kh * kw, OH, OW), and where in each window the maximum is."""
+    """x padded with -inf, the (N, C, OH, OW) view of it that each kernel offset reads, and each window's
+    maximum: one np.maximum per kernel offset (kh * kw of them), not a loop over windows or pixels."""
     xp = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=-np.inf) if any(map(any, pads)) else x
-    windows = _windows(xp, kernel, stride, dilation)
-    n, c, kh, kw, oh, ow = windows.shape
-    flat = windows.reshape(n, c, kh * kw, oh, ow)
-    return xp, flat, flat.argmax(axis=2)[:, :, None]
+    windows = _windows(xp, kernel, stride, dilation)   # (N, C, kh, kw, OH, OW), a view
+    reads = {(i, j): windows[:, :, i, j] for i, j in _offsets(kernel)}
+    maxima = functools.reduce(np.maximum, reads.values())   # nan wins, as in torch
+    return xp, reads, maxima
+
+
+def _argmax_masks(reads, maxima):
+    """For each kernel offset, a mask (N, C, OH, OW) of the windows that take their maximum from there:
+    the first place it occurs in the window, or in a window holding nan the last nan, as torch does."""
+    masks = {}
+    unclaimed = maxima == maxima   # the windows without nan
+    for offset, read in reads.items():
+        masks[offset] = (read == maxima) & unclaimed
+        unclaimed ^= masks[offset]
+    holding_nan = ~(maxima == maxima)
+    if holding_nan.any():
+        for offset, read in reversed(reads.items()):
+            last_nan = np.isnan(read) & holding_nan
+            masks[offset] |= last_nan
+            holding_nan ^= last_nan
+    return masks
 
 
 def max_pool2d_indices(x, kernel, stride, pads, dilation):
     """Where max_pool2d took each maximum from: an index into the flattened (H, W) plane of x, as in PyTorch."""
-    _, flat, argmax = _window_maxima(x, kernel, stride, pads, dilation)
-    (_, kw), (sh, sw), (dh, dw), ((top, _), (left, _)) = kernel, stride, dilation, pads
-    row_in_window, col_in_window = np.divmod(argmax[:, :, 0], kw)
-    oh, ow = flat.shape[3:]
-    rows = np.arange(oh)[:, None] * sh + row_in_window * dh - top
-    cols = np.arange(ow) * sw + col_in_window * dw - left
-    return (rows * x.shape[3] + cols).astype(np.int64)
+    _, reads, maxima = _window_maxima(x, kernel, stride, pads, dilation)
+    (sh, sw), (dh, dw), ((top, _), (left, _)) = stride, dilation, pads
+    oh, ow = maxima.shape[2:]
+    rows = np.arange(oh)[:, None] * sh - top
+    cols = np.arange(ow) * sw - left
+    where = sum(mask * ((rows + i * dh) * x.shape[3] + cols + j * dw) for (i, j), mask in _argmax_masks(reads, maxima).items())
+    return where.astype(np.int64)
 
 
 class MaxPool2d(Function):
-    """Maximum over each window; the gradient goes to the first maximum, as in PyTorch."""
+    """Maximum over each window; the gradient goes to the first maximum (the last nan), as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation):
-        xp, flat, ctx.argmax = _window_maxima(x, kernel, stride, pads, dilation)
-        ctx.padded_shape, ctx.pads, ctx.kernel, ctx.stride, ctx.dilation = xp.shape, pads, kernel, stride, dilation
+        xp, reads, maxima = _window_maxima(x, kernel, stride, pads, dilation)
+        if ctx.needs_input_grad[0]:
+            ctx.masks = _argmax_masks(reads, maxima)
+        ctx.padded_shape, ctx.pads, ctx.stride, ctx.dilation = xp.shape, pads, stride, dilation
         ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
-        return np.take_along_axis(flat, ctx.argmax, axis=2)[:, :, 0]
+        return maxima
 
     @staticmethod
     def decomposition(x, kernel, stride, pads, dilation):
@@ -44,11 +71,11 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n, c, oh, ow = grad.shape
-        kh, kw = ctx.kernel
-        grad_windows = np.zeros((n, c, kh * kw, oh, ow), dtype=grad.dtype)
-        np.put_along_axis(grad_windows, ctx.argmax, grad[:, :, None], axis=2)
-        grad_x = _col2im(grad_windows.reshape(n, c, kh, kw, oh, ow), ctx.padded_shape, ctx.stride, ctx.dilation)
+        grad_x = np.zeros(ctx.padded_shape, dtype=grad.dtype)
+        for (i, j), mask in ctx.masks.items():
+            # each window's gradient goes where the offset (i, j) read, if its maximum came from there
+            read = _read_by_offset(grad_x, i, j, grad.shape[2:], ctx.stride, ctx.dilation)
+            read += grad * mask
         return _unpad(grad_x, ctx.pads), None, None, None, None
 
 
