@@ -42,23 +42,26 @@ def _read_by_offset(array, i, j, out_size, stride, dilation):
     return array[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
 
 
-def _col2im(grad_windows, padded_shape, stride, dilation):
+def _col2im(grad_windows, padded_shape, stride, dilation, rows=None):
     """The adjoint of _windows: add each window's gradient (N, C, kh, kw, OH, OW) back where it was read,
     into an (N, C, H, W) gradient; one vectorised add per kernel offset, not a loop over pixels.
 
-    With stride 1, grad_windows may be as wide as the input (OW = W, zeros past the real output): each
-    row then runs on into the next, so that an offset's add is one long contiguous stretch per channel.
+    The gradient is built in rows (N, C, (H + stride) * W) (zeros, or the given ones): the spare rows at
+    the end take the reads that run past the last one. With stride 1, grad_windows may be as wide as the
+    input (OW = W, zeros past the real output): each row then runs on into the next, and an offset's add
+    is one long contiguous stretch per channel.
     """
     n, c, kh, kw, oh, ow = grad_windows.shape
     (h, w), (sh, sw), (dh, dw) = padded_shape[2:], stride, dilation
-    flat = np.zeros((n, c, h * w + w), dtype=grad_windows.dtype)   # + w: room for the last row's run-on
-    s_n, s_c, item = flat.strides
+    if rows is None:
+        rows = np.zeros((n, c, (h + sh) * w), dtype=grad_windows.dtype)
     for i in range(kh):
         for j in range(kw):
-            read = np.lib.stride_tricks.as_strided(flat[:, :, i * dh * w + j * dw:], (n, c, oh, ow),
-                                                   (s_n, s_c, sh * w * item, sw * item))
+            start = i * dh * w + j * dw
+            # the window row y of offset (i, j) starts at input row y * sh + i * dh, column j * dw
+            read = rows[:, :, start:start + oh * sh * w].reshape(n, c, oh, sh * w)[..., :ow * sw:sw]
             read += grad_windows[:, :, i, j]
-    return flat[:, :, :h * w].reshape(padded_shape)
+    return rows[:, :, :h * w].reshape(padded_shape)
 
 
 def _unpad(grad, pads):
@@ -95,21 +98,21 @@ def _input_gradient(kernels, grad, kernel_size, padded_shape, stride, dilation):
 
     A few samples at a time: their columns' gradient then stays small enough to be added back from the cache.
     """
-    n, channels, _, width = padded_shape
+    n, channels, height, width = padded_shape
     (kh, kw), (oh, ow) = kernel_size, grad.shape[2:]
     if stride == (1, 1):
         # the gradient on a canvas as wide as the input (zeros past the output): see _col2im
         canvas = np.zeros((*grad.shape[:3], width), dtype=grad.dtype)
         canvas[..., :ow] = grad
         grad, ow = canvas, width
-    grad_x = np.empty(padded_shape, dtype=np.result_type(kernels, grad))
-    chunk = max(1, _CHUNK_BYTES // (channels * kh * kw * oh * ow * grad_x.itemsize))
+    rows = np.zeros((n, channels, (height + stride[0]) * width), dtype=np.result_type(kernels, grad))
+    chunk = max(1, _CHUNK_BYTES // (channels * kh * kw * oh * ow * rows.itemsize))
     for start in range(0, n, chunk):
         # (samples, groups, C/groups * kh * kw, OH * OW)
         grad_columns = np.swapaxes(kernels, 1, 2) @ _per_group(grad[start:start + chunk], kernels.shape[0])
-        grad_x[start:start + chunk] = _col2im(grad_columns.reshape(-1, channels, kh, kw, oh, ow),
-                                              (len(grad_columns), *padded_shape[1:]), stride, dilation)
-    return grad_x
+        _col2im(grad_columns.reshape(-1, channels, kh, kw, oh, ow), (len(grad_columns), *padded_shape[1:]), stride,
+                dilation, rows[start:start + chunk])
+    return rows[:, :, :height * width].reshape(padded_shape)
 
 
 class Conv2d(Function):
