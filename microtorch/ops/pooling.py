@@ -1,25 +1,32 @@
 """Pooling: max and average over kernel windows or adaptive bins, and max unpooling."""
-import functools
-
 import numpy as np
 
 from microtorch.autograd.function import Function
 from microtorch.ops.conv import _col2im, _gathered_windows, _read_by_offset, _unpad, _windows
 
 
-def _offsets(kernel):
-    """Every kernel offset (i, j), in the order a window is read (row by row)."""
-    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+def _offset_reads(xp, kernel, stride, dilation):
+    """{(i, j): the (N, C, OH, OW) view of xp that kernel offset (i, j) reads across all the windows}, in the
+    order a window is read (row by row)."""
+    windows = _windows(xp, kernel, stride, dilation)   # (N, C, kh, kw, OH, OW), a view
+    return {(i, j): windows[:, :, i, j] for i in range(kernel[0]) for j in range(kernel[1])}
+
+
+def _across_offsets(ufunc, reads):
+    """ufunc (np.maximum, np.add) folded over what the kernel offsets read: each window's result, in a new
+    (N, C, OH, OW) array. kh * kw whole-array steps, much faster than reducing over the window axes of _windows."""
+    first, *others = reads.values()
+    out = first.copy()
+    for read in others:
+        ufunc(out, read, out=out)
+    return out
 
 
 def _window_maxima(x, kernel, stride, pads, dilation):
-    """x padded with -inf, the (N, C, OH, OW) view of it that each kernel offset reads, and each window's
-    maximum: one np.maximum per kernel offset (kh * kw of them), not a loop over windows or pixels."""
+    """x padded with -inf, what each kernel offset reads (_offset_reads), and each window's maximum."""
     xp = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=-np.inf) if any(map(any, pads)) else x
-    windows = _windows(xp, kernel, stride, dilation)   # (N, C, kh, kw, OH, OW), a view
-    reads = {(i, j): windows[:, :, i, j] for i, j in _offsets(kernel)}
-    maxima = functools.reduce(np.maximum, reads.values())   # nan wins, as in torch
-    return xp, reads, maxima
+    reads = _offset_reads(xp, kernel, stride, dilation)
+    return xp, reads, _across_offsets(np.maximum, reads)   # np.maximum lets nan win, as in torch
 
 
 def _argmax_masks(reads, maxima):
@@ -46,8 +53,8 @@ def max_pool2d_indices(x, kernel, stride, pads, dilation):
     oh, ow = maxima.shape[2:]
     rows = np.arange(oh)[:, None] * sh - top
     cols = np.arange(ow) * sw - left
-    where = sum(mask * ((rows + i * dh) * x.shape[3] + cols + j * dw) for (i, j), mask in _argmax_masks(reads, maxima).items())
-    return where.astype(np.int64)
+    masks = _argmax_masks(reads, maxima)
+    return sum(mask * ((rows + i * dh) * x.shape[3] + cols + j * dw) for (i, j), mask in masks.items()).astype(np.int64)
 
 
 class MaxPool2d(Function):
@@ -104,10 +111,10 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, divisor):
         xp = np.pad(x, ((0, 0), (0, 0), *pads)) if any(map(any, pads)) else x
-        windows = _windows(xp, kernel, stride, (1, 1))
+        total = _across_offsets(np.add, _offset_reads(xp, kernel, stride, (1, 1)))
         ctx.padded_shape, ctx.pads, ctx.stride, ctx.kernel, ctx.divisor = xp.shape, pads, stride, kernel, divisor
         ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
-        return (windows.sum(axis=(2, 3)) / divisor).astype(x.dtype, copy=False)
+        return (total / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
     def decomposition(x, kernel, stride, pads, divisor):
