@@ -44,9 +44,19 @@ def _start(gates_x, h0, mask, reverse, b_hh=None):
     gates_x, mask = _in_order(gates_x, reverse), _in_order(mask, reverse)
     if b_hh is not None:
         gates_x = gates_x + b_hh
-    states = np.empty((gates_x.shape[0] + 1,) + h0.shape, dtype=h0.dtype)
-    states[0] = h0
-    return gates_x, mask, states
+    return gates_x, mask, _states(h0, gates_x.shape[0])
+
+
+def _states(start, steps):
+    """The (steps + 1, B, H) array of a state over the loop: [t] is the state before step t."""
+    states = np.empty((steps + 1,) + start.shape, dtype=start.dtype)
+    states[0] = start
+    return states
+
+
+def _keep_state(valid, states, t):
+    """Where a sequence has ended (valid[b] False at step t), its state stays the one before the step."""
+    np.copyto(states[t + 1], states[t], where=~valid[:, None])
 
 
 def _stack_outputs(outputs, mask, reverse, *finals):
@@ -134,37 +144,36 @@ class LSTMSequence(Function):
 
     @staticmethod
     def forward(ctx, gates_x, h0, c0, w_hh, b_hh, mask, reverse):
-        inputs, mask, h_states = _start(gates_x, h0, mask, reverse, b_hh)
+        inputs, mask = _in_order(gates_x, reverse), _in_order(mask, reverse)
         steps, hidden = inputs.shape[0], h0.shape[-1]
-        c_states = np.empty_like(h_states)
-        c_states[0] = c0
-        # One sigmoid 1 / (1 + exp(-x)) over all four gates per step, its minus sign folded into the weights
-        # once; tanh(x) = 2 sigmoid(2x) - 1, so g's columns are doubled too.
-        fold = np.full(4 * hidden, -1, dtype=h0.dtype)
-        fold[2 * hidden:3 * hidden] = -2
+        h_states, c_states = _states(h0, steps), _states(c0, steps)
+        # One sigmoid 1 / (1 + exp(-x)) over all four gates per step, its minus sign folded into the inputs
+        # and weights once; tanh(x) = 2 sigmoid(2x) - 1, so g's columns are doubled too.
+        fold = np.repeat(np.array([-1, -1, -2, -1], dtype=h0.dtype), hidden)
         inputs, w_t = inputs * fold, np.ascontiguousarray(w_hh.T * fold)
-        gates = np.empty(inputs.shape, dtype=h0.dtype)  # the activated gates, kept for backward
+        if b_hh is not None:
+            inputs += b_hh * fold
+        gates = np.empty_like(inputs)  # the activated gates, kept for backward
+        i, f, g, o = np.split(gates, 4, axis=-1)  # views
         tanh_c = np.empty_like(h_states[1:])
         with np.errstate(over="ignore"):
             for t in range(steps):
-                step = gates[t]
-                np.matmul(h_states[t], w_t, out=step)
-                step += inputs[t]
-                np.exp(step, out=step)
-                step += 1
-                np.reciprocal(step, out=step)
-                i, f, g, o = (step[:, k * hidden:(k + 1) * hidden] for k in range(4))
-                g *= 2
-                g -= 1
-                c, h = c_states[t + 1], h_states[t + 1]
-                np.multiply(f, c_states[t], out=c)
-                c += i * g
+                z = gates[t]
+                np.matmul(h_states[t], w_t, out=z)
+                z += inputs[t]
+                np.exp(z, out=z)
+                z += 1
+                np.reciprocal(z, out=z)
+                g[t] *= 2
+                g[t] -= 1
+                c = c_states[t + 1]
+                np.multiply(f[t], c_states[t], out=c)  # c = f * c + i * g
+                c += i[t] * g[t]
                 np.tanh(c, out=tanh_c[t])
-                np.multiply(o, tanh_c[t], out=h)
-                valid = _valid(mask, t)
-                if valid is not None:  # past a sequence's end its state stays
-                    h[...] = np.where(valid, h, h_states[t])
-                    c[...] = np.where(valid, c, c_states[t])
+                np.multiply(o[t], tanh_c[t], out=h_states[t + 1])  # h = o * tanh(c)
+                if mask is not None:  # past a sequence's end its state stays
+                    _keep_state(mask[t], h_states, t)
+                    _keep_state(mask[t], c_states, t)
         ctx.save_for_backward(h_states, c_states, gates, tanh_c, gates_x, h0, c0, w_hh, b_hh)
         ctx.mask, ctx.reverse = mask, reverse
         return _stack_outputs(h_states[1:], mask, reverse, h_states[-1], c_states[-1])
@@ -192,11 +201,13 @@ class LSTMSequence(Function):
         grad_h, grad_c = grad[steps].copy(), grad[steps + 1].copy()
         # What does not depend on the incoming gradient, for all steps at once (few large numpy calls):
         # d_gates = [dc * d_i, dc * d_f, dc * d_g, dh * d_o], and dc gains dh * d_c.
-        i, f, g, o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        by_dc = np.stack([g * i * (1 - i), c_states[:-1] * f * (1 - f), i * (1 - g * g)], axis=2)
+        i, f, g, o = np.split(gates, 4, axis=-1)
+        by_dc = np.empty((steps, batch, 3, hidden), dtype=gates.dtype)
+        np.multiply(g * i, 1 - i, out=by_dc[:, :, 0])
+        np.multiply(c_states[:-1] * f, 1 - f, out=by_dc[:, :, 1])
+        np.multiply(i, 1 - g * g, out=by_dc[:, :, 2])
         d_o = tanh_c * o * (1 - o)
         d_c = o * (1 - tanh_c * tanh_c)
-        del g, o
         d_gates = np.empty_like(gates)
         for t in reversed(range(steps)):
             valid = _valid(mask, t)
