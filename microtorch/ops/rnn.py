@@ -1,7 +1,8 @@
 """Recurrent time loops: one Function runs a whole layer direction (RNN, LSTM or GRU) over time.
 
-The input projection x @ W_ih.T + b_ih of every step is one matmul made outside, by the layer;
-these ops take it as `gates_x` (T, B, G*H) and run the recurrence: one h @ W_hh.T per step
+The input projection x @ W_ih.T of every step is one matmul made outside, by the layer (RNN and
+LSTM layers pass b_ih + b_hh as the op's b_hh; GRU adds b_ih to the projection, since r scales
+b_hh's n part); these ops take it as `gates_x` (T, B, G*H) and run the recurrence: one h @ W_hh.T per step
 forward, and back through time one grad @ W_hh per step, with W_hh's gradient a single matmul
 over all steps at the end. One node per layer direction keeps the engine out of the time loop.
 
