@@ -40,7 +40,7 @@ from microtorch.ops.index import Gather, GetItem, IndexSelect, Scatter, SetItem,
 from microtorch.ops.linalg import Det, Einsum, Inverse, MatMul, NuclearNorm, Solve
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
-from microtorch.ops.normalization import Normalize
+from microtorch.ops.normalization import LayerNorm, Normalize
 from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
 from microtorch.ops.rnn import GRUSequence, LSTMSequence, RNNSequence
 from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Std, Sum, Var, VectorNorm

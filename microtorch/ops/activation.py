@@ -5,6 +5,7 @@ import numpy as np
 
 from microtorch._engine import TensorBase
 from microtorch.autograd.function import Function
+from microtorch.ops.reduce import sum_last
 
 try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
     from scipy.special import erf as _erf_of_array
@@ -149,17 +150,22 @@ class SiLU(Function):
 
 # ---------------------------------------------------------------- softmax
 
+def _sum_along(x, dim):
+    """x.sum(axis=dim, keepdims=True); over the last axis as one BLAS call (see sum_last)."""
+    return sum_last(x) if dim == x.ndim - 1 else x.sum(axis=dim, keepdims=True)
+
+
 def _log_softmax(x, dim):
     """log(softmax(x)) along dim, shifted by the maximum so that exp cannot overflow."""
     shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)   # initial: dim may have size 0
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return shifted - np.log(_sum_along(np.exp(shifted), dim))
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))   # initial: dim may have size 0
-        out = shifted / shifted.sum(axis=dim, keepdims=True)
+        out = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))   # initial: dim may have size 0
+        out /= _sum_along(out, dim)
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -167,7 +173,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True)), None
+        return out * (grad - _sum_along(grad * out, ctx.dim)), None
 
 
 class LogSoftmax(Function):
@@ -181,7 +187,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True), None
+        return grad - np.exp(out) * _sum_along(grad, ctx.dim), None
 
 
 # ---------------------------------------------------------------- piecewise activations (issue 14)

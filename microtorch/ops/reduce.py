@@ -6,6 +6,21 @@ from microtorch.autograd.function import Function
 from microtorch.ops.index import _along_dim, _scatter_add
 
 
+def sum_last(x):
+    """x.sum(axis=-1, keepdims=True), for an array as a matrix-vector product: numpy reduces a short
+    last axis one row at a time, BLAS sums every row in one call (3-4x faster on rows of 32 to 256)."""
+    if not isinstance(x, np.ndarray):   # a Tensor, in a create_graph backward: the recorded sum
+        return x.sum(axis=-1, keepdims=True)
+    return x @ np.ones((x.shape[-1], 1), dtype=x.dtype)
+
+
+def sum_leading(x, shape):
+    """x summed over its leading dims down to its trailing `shape` (a bias's gradient), as one
+    vector-matrix product: faster than numpy's sum over several leading axes."""
+    rows = x.reshape(-1, int(np.prod(shape)))
+    return (np.ones(rows.shape[0], dtype=x.dtype) @ rows).reshape(shape)
+
+
 def _expand_reduced(grad, shape, dim, keepdim):
     """Broadcast a reduction's gradient back to the input's shape (a view, no copy)."""
     if dim is not None and not keepdim:
