@@ -37,7 +37,7 @@ from microtorch.ops.conv import Conv2d, ConvTranspose2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, Scatter, SetItem, Triangle
-from microtorch.ops.linalg import Det, Einsum, Inverse, MatMul, NuclearNorm, Solve
+from microtorch.ops.linalg import Det, Einsum, Inverse, Linear, MatMul, NuclearNorm, Solve
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
 from microtorch.ops.normalization import LayerNorm, Normalize

@@ -2,6 +2,7 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
+from microtorch.ops.reduce import sum_leading
 
 
 def _matmul(a, b):
@@ -47,6 +48,35 @@ class MatMul(Function):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """x @ weight.T + bias as one op (torch's addmm), for x of at least 2 dims: backward is two
+    products and the bias's sum, with no transpose or broadcast nodes in between. bias may be None."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = _matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def decomposition(x, weight, bias):
+        """The same product from recorded ops, differentiated by a create_graph backward."""
+        out = x @ weight.T
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_x = _matmul(grad, weight) if need_x else None
+        # every row of the batch adds to the weight's gradient: one (out, N) @ (N, in) product sums them
+        grad_weight = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        grad_bias = sum_leading(grad, grad.shape[-1:]) if need_bias else None
+        return grad_x, grad_weight, grad_bias
 
 
 class NuclearNorm(Function):
