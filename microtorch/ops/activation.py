@@ -161,11 +161,30 @@ def _log_softmax(x, dim):
     return shifted - np.log(_sum_along(np.exp(shifted), dim))
 
 
+def _exp_shifted(x, dim):
+    """exp(x - shift) and its sums along dim, for a shift that keeps exp from overflowing.
+
+    softmax is exp(x - c) / sum(exp(x - c)) for any c per row. The rows' maxima are the safe choice,
+    but numpy takes them one short row at a time; the overall maximum is one fast reduction and does
+    as well unless some row lies so far below it that its exps underflow: then the rows' maxima
+    (0 for a row of -inf, whose exps are then 0)."""
+    top = x.max() if x.size else np.inf
+    if np.isfinite(top):
+        exp = np.exp(x - top)
+        total = _sum_along(exp, dim)
+        if total.min() > 1e-6:   # every row's maximum within about 14 of the overall one
+            return exp, total
+    top = x.max(axis=dim, keepdims=True, initial=-np.inf)   # initial: dim may have size 0
+    top[top == -np.inf] = 0
+    exp = np.exp(x - top)
+    return exp, _sum_along(exp, dim)
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        out = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))   # initial: dim may have size 0
-        out /= _sum_along(out, dim)
+        out, total = _exp_shifted(x, dim)
+        out /= total
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out

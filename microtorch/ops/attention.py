@@ -2,15 +2,13 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
+from microtorch.ops.activation import _exp_shifted
 from microtorch.ops.reduce import sum_last
 
 
 def _masked_softmax(scores):
     """softmax over the last axis; a row that is -inf everywhere (masked out) gives zeros, as torch."""
-    top = scores.max(axis=-1, keepdims=True)
-    top[~np.isfinite(top)] = 0
-    exp = np.exp(scores - top)
-    total = sum_last(exp)
+    exp, total = _exp_shifted(scores, scores.ndim - 1)
     total[total == 0] = 1
     exp /= total
     return exp

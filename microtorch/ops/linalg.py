@@ -1,4 +1,6 @@
 """Matrix products."""
+import math
+
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -9,8 +11,13 @@ def _matmul(a, b):
     """a @ b; a stack of matrices times one matrix (x @ w.T on a (N, T, in) batch) as one 2-D product,
     which BLAS runs as one call rather than numpy's loop over the stack."""
     if a.ndim > 2 and b.ndim == 2:
-        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
+        return (_rows(a) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
     return a @ b
+
+
+def _rows(a):
+    """a as a matrix of its last dim's vectors (a (N, T, in) batch as (N * T, in))."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 class MatMul(Function):
@@ -37,7 +44,7 @@ class MatMul(Function):
                 grad_a = grad_a[..., 0, :]
         if need_b:
             if a2.ndim > 2 and b.ndim == 2:  # b was shared by every matrix of the stack: one product sums them
-                grad_b = a2.reshape(-1, a2.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
+                grad_b = _rows(a2).T @ _rows(grad)
             elif (a2.ndim == 2 and b.ndim == 2 and isinstance(b, np.ndarray)
                   and b.flags.f_contiguous and not b.flags.c_contiguous):
                 # b is a transposed view (x @ w.T in Linear): computing its gradient the same way round
@@ -74,7 +81,7 @@ class Linear(Function):
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_x = _matmul(grad, weight) if need_x else None
         # every row of the batch adds to the weight's gradient: one (out, N) @ (N, in) product sums them
-        grad_weight = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        grad_weight = _rows(grad).T @ _rows(x) if need_weight else None
         grad_bias = sum_leading(grad, grad.shape[-1:]) if need_bias else None
         return grad_x, grad_weight, grad_bias
 

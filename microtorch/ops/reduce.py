@@ -17,7 +17,10 @@ def sum_last(x):
 def sum_leading(x, shape):
     """x summed over its leading dims down to its trailing `shape` (a bias's gradient), as one
     vector-matrix product: faster than numpy's sum over several leading axes."""
-    rows = x.reshape(-1, int(np.prod(shape)))
+    size = int(np.prod(shape))
+    if size == 0:   # nothing to sum into (and reshape(-1, 0) is ambiguous)
+        return np.zeros(shape, dtype=x.dtype)
+    rows = x.reshape(-1, size)
     return (np.ones(rows.shape[0], dtype=x.dtype) @ rows).reshape(shape)
 
 
