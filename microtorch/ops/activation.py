@@ -192,7 +192,9 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return out * (grad - _sum_along(grad * out, ctx.dim)), None
+        grad_x = grad * out   # out * (grad - sum(grad * out)), with one temporary fewer
+        grad_x -= out * _sum_along(grad_x, ctx.dim)
+        return grad_x, None
 
 
 class LogSoftmax(Function):

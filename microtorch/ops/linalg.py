@@ -59,7 +59,8 @@ class MatMul(Function):
 
 class Linear(Function):
     """x @ weight.T + bias as one op (torch's addmm), for x of at least 2 dims: backward is two
-    products and the bias's sum, with no transpose or broadcast nodes in between. bias may be None."""
+    products and the bias's sum, with no transpose or broadcast nodes in between. bias may be None.
+    F.linear uses it for inputs of more than 2 dims (a batch of sequences)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):

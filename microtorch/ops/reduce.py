@@ -1,5 +1,7 @@
 """Reductions: sum, mean, max, var, std, prod, logsumexp and vector norms over all dims, one dim or a tuple
 of dims; the scans cumsum and cumprod."""
+import math
+
 import numpy as np
 
 from microtorch.autograd.function import Function
@@ -17,7 +19,7 @@ def sum_last(x):
 def sum_leading(x, shape):
     """x summed over its leading dims down to its trailing `shape` (a bias's gradient), as one
     vector-matrix product: faster than numpy's sum over several leading axes."""
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if size == 0:   # nothing to sum into (and reshape(-1, 0) is ambiguous)
         return np.zeros(shape, dtype=x.dtype)
     rows = x.reshape(-1, size)
