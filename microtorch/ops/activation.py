@@ -21,11 +21,14 @@ def _erf(x):
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)), taking exp of non-positive numbers only, so that large |x| cannot overflow."""
+    """1 / (1 + exp(-x)) in three passes over x. For very negative x, exp(-x) overflows to inf and
+    1 / inf is the right answer, 0 (as torch gives), so the overflow is not worth a warning."""
     if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
         return x.sigmoid()
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    with np.errstate(over="ignore"):
+        e = np.asarray(np.exp(-x))   # asarray: a 0-d x gives a numpy scalar, which cannot be written in place
+    e += 1
+    return np.reciprocal(e, out=e)
 
 
 class Sigmoid(Function):
