@@ -5,19 +5,15 @@ import numpy as np
 
 from microtorch._engine import TensorBase
 from microtorch.autograd.function import Function
+from microtorch.ops.arithmetic import erf
 from microtorch.ops.reduce import sum_last
-
-try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
-    from scipy.special import erf as _erf_of_array
-except ImportError:  # pragma: no cover - scipy is optional
-    _erf_of_array = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _erf(x):
     """The error function of an array, or of a Tensor in a create_graph backward (the recorded op)."""
     if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
         return x.erf()
-    return np.asarray(_erf_of_array(x)).astype(np.result_type(x), copy=False)
+    return erf(x)
 
 
 def _sigmoid(x):
