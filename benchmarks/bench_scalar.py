@@ -2,6 +2,7 @@
 
 Compares, in one run with interleaved rounds:
   - microtorch Var (forward, backward, whole step) against micrograd 0.1.0 on the same network,
+    with the cyclic GC off during each step (the target) and, reported beside it, on,
   - Var forward against the same forward with plain Python floats and math.tanh (no graph).
 All three share the weights and the code shape (`sum(map(mul, w, x), b)` per neuron), so the
 ratios measure the engines, not the loops around them. "Var backward" is backward() as a
@@ -38,7 +39,7 @@ N_POINTS = 64
 SIZES = [2, 16, 16, 1]
 
 TARGETS = {  # name of the ratio -> the least it should be
-    "micrograd step / Var step": 15.0,
+    "micrograd step / Var step": 25.0,
     "float forward / Var forward": 1 / 3,
     "Var forward / Var backward": 10.0,
     "Var forward / backward, graph kept": 10.0,
@@ -122,7 +123,8 @@ def check_gradients(model, nets, xs, ys):
 def time_round(model, nets, xs, ys):
     """One round: each engine's step, with the cyclic GC off during the step and a collection
     before it (micrograd makes reference cycles: this gives it its best case, spares the others,
-    and keeps the graph in cache between forward and backward, as in training)."""
+    and keeps the graph in cache between forward and backward, as in training); then the Var
+    and micrograd steps again with the GC on, as a training loop runs by default."""
     times = {}
     clock = CLOCK
 
@@ -163,6 +165,10 @@ def time_round(model, nets, xs, ys):
             step()
         finally:
             gc.enable()
+    # The same two steps as a training loop runs them by default: the cyclic GC on throughout.
+    gc.collect()
+    timed("Var step, GC on", lambda: network_loss(nets["Var"], xs, ys, Var.tanh).backward())
+    timed("micrograd step, GC on", lambda: network_loss(nets["micrograd"], xs, ys, micrograd_tanh).backward())
     return times
 
 
@@ -193,6 +199,8 @@ def main(argv=None):
     medians = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
     ratios = {
         "micrograd step / Var step": statistics.median(r["micrograd step"] / r["Var step"] for r in rounds),
+        "micrograd step / Var step, GC on": statistics.median(
+            r["micrograd step, GC on"] / r["Var step, GC on"] for r in rounds),
         "float forward / Var forward": statistics.median(r["float forward"] / r["Var forward"] for r in rounds),
         "Var forward / Var backward": statistics.median(r["Var forward"] / r["Var backward"] for r in rounds),
         "Var forward / backward, graph kept": statistics.median(
@@ -216,10 +224,11 @@ def main(argv=None):
         print(f"{name:<{width}}{seconds * 1e3:>10.3f}{seconds * 1e9 / n_nodes:>10.1f}")
     print()
     print(f"{'ratio (median of same-round)':<{width}}{'value':>10}{'target':>10}  met")
-    met = {name: value >= TARGETS[name] for name, value in ratios.items()}
-    for name, value in ratios.items():
-        print(f"{name:<{width}}{value:>10.2f}{'>= ' + format(TARGETS[name], '.2f'):>10}  "
-              f"{'yes' if met[name] else 'NO'}")
+    met = {name: value >= TARGETS[name] for name, value in ratios.items() if name in TARGETS}
+    for name, value in ratios.items():   # the GC-on ratio is reported without a target
+        target = f">= {TARGETS[name]:.2f}" if name in TARGETS else "-"
+        verdict = ("yes" if met[name] else "NO") if name in met else "-"
+        print(f"{name:<{width}}{value:>10.2f}{target:>10}  {verdict}")
 
     result = {"date": date, "cpus": os.cpu_count(), "load_average": load, "clock": args.clock,
               "versions": versions,

@@ -45,8 +45,8 @@ def train(iterations, batch=256, critic_steps=5, penalty_weight=0.1, seed=0, log
     mt.manual_seed(seed)
     rng = np.random.default_rng(seed)
     generator, critic = mlp(2, 2), mlp(2, 1)
-    g_opt = mt.optim.Adam(generator.parameters(), lr=1e-4, betas=(0.5, 0.9))
-    c_opt = mt.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    g_opt = mt.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    c_opt = mt.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
     for iteration in range(iterations):
         for _ in range(critic_steps):
             real = real_batch(rng, batch)
@@ -96,7 +96,10 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--plot", default="wgan_gp.png")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads; on these small matrices extra threads cost more than they give")
     args = parser.parse_args(argv)
+    mt.set_num_threads(args.threads)
     iterations = 30 if args.quick else args.iterations
     start = time.perf_counter()
     generator = train(iterations, log_every=10 if args.quick else 250)

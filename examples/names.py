@@ -178,13 +178,8 @@ def sample(engine, model, kind, chars, length, count, rng):
 
 def train(args):
     engine = importlib.import_module(args.engine)
-    if args.engine == "torch":
-        engine.set_num_threads(args.threads)
-    try:  # numpy's BLAS too: on a small shared machine, threads fighting over cores cost more than they give
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)
-    except ImportError:
-        pass
+    # on a small shared machine, BLAS threads fighting over cores cost more than they give
+    engine.set_num_threads(args.threads)
     engine.manual_seed(args.seed)
     options = {**DEFAULTS[args.model], **{k: v for k, v in (("steps", args.steps), ("batch", args.batch_size),
                                                                ("lr", args.lr)) if v is not None}}

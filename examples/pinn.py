@@ -76,7 +76,10 @@ def main(argv=None):
     parser.add_argument("--points", type=int, default=64, help="collocation points in [0, 1]")
     parser.add_argument("--plot", default="pinn.png")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads; on these small matrices extra threads cost more than they give")
     args = parser.parse_args(argv)
+    mt.set_num_threads(args.threads)
     steps = 300 if args.quick else args.steps
     start = time.perf_counter()
     model = train(steps, args.points)

@@ -45,6 +45,7 @@ from microtorch.scalar import Var
 from microtorch import safetensors, serialization
 from microtorch.serialization import load, save
 from microtorch.tensor import Tensor
+from microtorch._threads import get_num_threads, set_num_threads
 from microtorch.utils.dlpack import from_dlpack
 
 abs, clip = absolute, clamp  # torch's names; `abs` shadows the builtin only inside this namespace

@@ -1,5 +1,7 @@
 """Argument checks, each written once: every public function checks its arguments here and
 names the problem (op, shapes, dtypes) before any op runs or any data changes."""
+import math
+
 import numpy as np
 
 from microtorch._engine import TensorBase
@@ -137,13 +139,13 @@ def _shape_args(shape):
 
 
 def _check_reshape(old, new):
-    size = int(np.prod(old))
+    size = math.prod(old)
     if new.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred, got shape {new}")
     if any(s < -1 for s in new):
         raise RuntimeError(f"reshape: invalid shape {new} for a tensor of shape {old}: sizes must be >= 0 "
                            "(or -1 for one inferred dimension)")
-    known = int(np.prod([s for s in new if s != -1]))
+    known = math.prod(s for s in new if s != -1)
     ok = (size == known) if -1 not in new else (known != 0 and size % known == 0)
     if not ok:
         raise RuntimeError(f"reshape: shape {new} is invalid for a tensor of shape {old} ({size} elements)")

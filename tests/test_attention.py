@@ -40,6 +40,16 @@ def test_sdpa_masks_match_torch(mask_shape, kind):
              [(2, 3, 4), (2, 5, 4), (2, 5, 6)])
 
 
+@pytest.mark.parametrize("spread", [1.0, 100.0])
+def test_sdpa_rows_of_different_scales_match_torch(spread):
+    # the softmax inside shifts by the overall maximum score, or by each row's when the rows lie far apart
+    rng = np.random.default_rng(4)
+    query = rng.standard_normal((2, 4, 3)) * (1 + spread * np.arange(4))[:, None]
+    arrays = [query, rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 2))]
+    check_op(lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True),
+             lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), arrays=arrays)
+
+
 def test_sdpa_fully_masked_rows_give_zeros_as_torch():
     mask = np.ones((3, 5), dtype=bool)
     mask[1] = False

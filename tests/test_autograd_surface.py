@@ -1,4 +1,4 @@
-"""The first-order autograd surface, against torch: Variable, grad_fn.name()/next_functions,
+"""The first-order autograd surface, against torch: Variable, grad_fn.name()/next_functions, autograd.grad's options,
 requires_grad_/retain_grad/detach/detach_, and the grad modes (no_grad, enable_grad,
 set_grad_enabled, inference_mode)."""
 import numpy as np
@@ -95,3 +95,53 @@ def test_grad_modes_as_torch():
             return t * 2
 
         assert not evaluate(x).requires_grad and lib.is_grad_enabled()
+
+
+def _pair(values):
+    return (microtorch.tensor(values, dtype=microtorch.float64, requires_grad=True),
+            torch.tensor(values, dtype=torch.float64, requires_grad=True))
+
+
+def test_grad_takes_torchs_arguments_in_torchs_positional_order():
+    (x, tx), (y, ty) = _pair([0.5, -1.0]), _pair([2.0, 3.0])
+    # outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs, allow_unused
+    ours = microtorch.autograd.grad((x * x).sum(), [x, y], None, None, False, True, True)
+    theirs = torch.autograd.grad((tx * tx).sum(), [tx, ty], None, None, False, True, True)
+    assert ours[1] is None and theirs[1] is None
+    np.testing.assert_allclose(ours[0].numpy(), theirs[0].numpy())
+
+
+def test_grad_only_inputs_false_warns_and_is_ignored_as_in_torch():
+    (x, tx), (y, ty) = _pair([0.5, -1.0]), _pair([2.0, 3.0])
+    with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+        ours = microtorch.autograd.grad((x * y).sum(), x, only_inputs=False)
+    with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+        theirs = torch.autograd.grad((tx * ty).sum(), tx, only_inputs=False)
+    np.testing.assert_allclose(ours[0].numpy(), theirs[0].numpy())
+    assert y.grad is None and ty.grad is None
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_is_grads_batched_gives_one_vector_jacobian_product_per_row_as_torch(create_graph):
+    (x, tx), (y, ty) = _pair([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]), _pair([0.2, -0.4, 0.9])
+    vectors = np.random.default_rng(0).standard_normal((4, 2, 3))
+    ours = microtorch.autograd.grad(x.tanh() * y, [x, y], microtorch.tensor(vectors), create_graph=create_graph,
+                                    is_grads_batched=True)
+    theirs = torch.autograd.grad(tx.tanh() * ty, [tx, ty], torch.tensor(vectors), create_graph=create_graph,
+                                 is_grads_batched=True)
+    for o, t in zip(ours, theirs):
+        assert tuple(o.shape) == tuple(t.shape)
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-12)
+    if create_graph:   # the batched gradients are differentiable again
+        (second,) = microtorch.autograd.grad(ours[0].sum(), x)
+        (expected,) = torch.autograd.grad(theirs[0].sum(), tx)
+        np.testing.assert_allclose(second.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_grad_is_grads_batched_needs_grad_outputs_with_one_batch_size():
+    x, _ = _pair([0.5, -1.0])
+    with pytest.raises(RuntimeError, match="needs grad_outputs"):
+        microtorch.autograd.grad(x * 2, x, is_grads_batched=True)
+    with pytest.raises(RuntimeError, match="same first dim"):
+        microtorch.autograd.grad([x * 2, x * 3], x, [microtorch.ones(3, 2), microtorch.ones(2, 2)],
+                                 is_grads_batched=True)

@@ -94,7 +94,7 @@ def test_conv2d_keeps_no_columns_when_the_weight_needs_no_gradient():
 
 MAX_POOL_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2,
                   ceil_mode=True), dict(kernel_size=(3, 2), stride=1, dilation=2, padding=1),
-                  dict(kernel_size=(2, 3), stride=(1, 2), ceil_mode=True, padding=1)]
+                  dict(kernel_size=(2, 3), stride=(1, 2), ceil_mode=True, padding=1), dict(kernel_size=1, stride=2)]
 
 
 @pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
@@ -106,6 +106,16 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_like_torch():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 1:3, 1:3] = 1.0
     check_op(lambda t: TF.max_pool2d(t, 3, stride=1), lambda t: F.max_pool2d(t, 3, stride=1), arrays=[x])
+
+
+@pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
+def test_max_pool2d_nan_is_the_maximum_and_its_last_occurrence_takes_the_gradient_like_torch(kwargs):
+    x = np.random.default_rng(2).standard_normal((2, 3, 7, 8))
+    x[0, 0, 1:3, 1:4] = np.nan      # several nans in some windows, one in others
+    x[1, 2, 4, 5] = np.nan
+    x[1, 1] = 0.0                   # ties everywhere in one channel
+    check_op(lambda t: TF.max_pool2d(t, return_indices=True, **kwargs),
+             lambda t: F.max_pool2d(t, return_indices=True, **kwargs), arrays=[x])
 
 
 @pytest.mark.parametrize("kwargs", MAX_POOL_CASES)
@@ -162,7 +172,7 @@ AVG_POOL_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
                   dict(kernel_size=3, stride=2, ceil_mode=True),
                   dict(kernel_size=3, stride=2, ceil_mode=True, padding=1, count_include_pad=False),
                   dict(kernel_size=(3, 2), stride=(1, 2), ceil_mode=True, padding=1),
-                  dict(kernel_size=2, divisor_override=3)]
+                  dict(kernel_size=2, divisor_override=3), dict(kernel_size=1, stride=2)]
 
 
 @pytest.mark.parametrize("kwargs", AVG_POOL_CASES)
@@ -173,6 +183,14 @@ def test_avg_pool2d(kwargs):
 def test_pooling_unbatched_and_float32():
     check_op(lambda x: TF.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [(3, 6, 6)], dtype=np.float32)
     check_op(lambda x: TF.avg_pool2d(x, 2), lambda x: F.avg_pool2d(x, 2), [(3, 6, 6)], dtype=np.float32)
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
+def test_pooling_with_a_one_by_one_kernel_returns_new_memory_not_a_view_of_the_input(pool):
+    x = microtorch.randn(1, 2, 5, 5)
+    out = pool(x, 1)
+    out.numpy()[...] = 0.0
+    assert np.abs(x.numpy()).min() > 0
 
 
 def test_pooling_errors():

@@ -7,6 +7,8 @@ import pytest
 import microtorch
 from microtorch import Function, Tensor
 
+torch = pytest.importorskip("torch")
+
 
 def leaf(values, dtype=np.float64):
     return microtorch.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
@@ -482,3 +484,16 @@ def test_backward_reentered_from_inside_backward_raises_instead_of_crashing():
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("compare", ["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"])
+def test_comparing_0d_tensors_gives_a_0d_bool_tensor_that_arithmetic_accepts(compare):
+    # numpy returns a scalar, not an array, for a ufunc of 0-d arrays; the tensor must still hold
+    # an array (the engine reads it through numpy's C API: a scalar there crashed the process)
+    a = microtorch.tensor(0.3, dtype=microtorch.float64, requires_grad=True)
+    b = microtorch.tensor(0.1, dtype=microtorch.float64, requires_grad=True)
+    mask = getattr(a, compare)(b)
+    assert isinstance(mask._array, np.ndarray) and mask.shape == () and mask.dtype == microtorch.bool
+    expected = getattr(torch.tensor(0.3, dtype=torch.float64), compare)(torch.tensor(0.1, dtype=torch.float64))
+    for ours, theirs in ((0.5 * mask, 0.5 * expected), (mask + mask, expected + expected), (mask * a, expected * 0.3)):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy())

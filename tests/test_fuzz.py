@@ -4,7 +4,8 @@ reshapes, matmul, elementwise max/min/where, setitem and in-place ops on non-lea
 updates of leaves under no_grad), runs each in microtorch and in torch, and compares the output
 and the gradient of every leaf.
 
-The default run tries 200 programs (reproducible); the long one, 10,000 random programs:
+The default run tries 200 programs (reproducible), and 100 of them again differentiated twice
+(create_graph, a Hessian-vector product of every leaf); the long one, 10,000 random programs:
     MICROTORCH_FUZZ_EXAMPLES=10000 python -m pytest -q tests/test_fuzz.py
 It builds on the op vocabulary of tests/test_properties.py (draw_step, Program) and adds its own.
 """
@@ -175,16 +176,22 @@ def _set(target, index, value):
     return target
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 200,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(program=fuzz_programs(), seed=st.integers(0, 2**32 - 1))
-def test_random_programs_of_up_to_12_ops_match_pytorch(program, seed):
+def _run_program(program, seed):
+    """Run a drawn program in both libraries: (the FuzzProgram with its leaves, the result pair)."""
     start, steps = program
     run = FuzzProgram(seed)
     x = run.leaf(start, np.float64)
     for step in steps:
         x = run.apply(x, step)
         note(f"{step} -> {x.ours.shape}")
+    return run, x
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 200,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(program=fuzz_programs(), seed=st.integers(0, 2**32 - 1))
+def test_random_programs_of_up_to_12_ops_match_pytorch(program, seed):
+    run, x = _run_program(program, seed)
     _assert_close(x.ours.numpy(), x.theirs, np.float64, "forward")
     upstream = run.rng.standard_normal(x.ours.shape)
     x.ours.backward(mt.tensor(upstream))
@@ -195,3 +202,42 @@ def test_random_programs_of_up_to_12_ops_match_pytorch(program, seed):
             continue
         assert leaf.ours.grad is not None, f"leaf {i}: no gradient, torch has one"
         _assert_close(leaf.ours.grad.numpy(), leaf.theirs.grad, np.float64, f"gradient of leaf {i}")
+
+
+def _second_order(lib, out, leaves, upstream, directions):
+    """d/d(leaves) of sum_i <d(out . upstream)/d(leaf_i), direction_i>: a Hessian-vector product of
+    the program, through a create_graph backward. Unused gradients count as zeros."""
+    grads = lib.autograd.grad(out, leaves, upstream, create_graph=True, allow_unused=True)
+    used = [(g * v).sum() for g, v in zip(grads, directions) if g is not None and g.requires_grad]
+    first = [None if g is None else g.detach() for g in grads]
+    if not used:
+        return first, [None] * len(leaves)
+    return first, list(lib.autograd.grad(sum(used), leaves, allow_unused=True))
+
+
+def _as_array(gradient, like):
+    # torch gives some zero second derivatives as ZeroTensors, which its numpy() refuses (or crashes on)
+    if gradient is None or getattr(gradient, "_is_zerotensor", lambda: False)():
+        return np.zeros(like.shape)
+    return gradient.detach().numpy()
+
+
+@settings(max_examples=max(EXAMPLES // 2, 1), deadline=None, derandomize=EXAMPLES <= 200,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(program=fuzz_programs(), seed=st.integers(0, 2**32 - 1))
+def test_random_programs_second_derivatives_match_pytorch(program, seed):
+    """The same random programs, differentiated twice (create_graph): every leaf's Hessian-vector
+    product against torch's."""
+    run, x = _run_program(program, seed)
+    upstream = run.rng.standard_normal(x.ours.shape)
+    directions = [run.rng.standard_normal(leaf.ours.shape) for leaf in run.leaves]
+    ours_first, ours_second = _second_order(mt, x.ours, [leaf.ours for leaf in run.leaves], mt.tensor(upstream),
+                                            [mt.tensor(v) for v in directions])
+    theirs_first, theirs_second = _second_order(torch, x.theirs, [leaf.theirs for leaf in run.leaves],
+                                                torch.tensor(upstream), [torch.tensor(v) for v in directions])
+    for i, leaf in enumerate(run.leaves):
+        like = leaf.ours
+        _assert_close(_as_array(ours_first[i], like), torch.tensor(_as_array(theirs_first[i], like)), np.float64,
+                      f"gradient of leaf {i}")
+        _assert_close(_as_array(ours_second[i], like), torch.tensor(_as_array(theirs_second[i], like)), np.float64,
+                      f"second derivative (Hessian-vector product) of leaf {i}")

@@ -11,6 +11,28 @@ from helpers import check_op
 TF = torch.nn.functional
 
 
+# ---------------------------------------------------------------- linear
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(5, 3), (2, 5, 3), (2, 1, 4, 3), (3,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_torch(shape, bias, dtype):
+    shapes = [shape, (4, 3)] + ([(4,)] if bias else [])
+    check_op(TF.linear, F.linear, shapes, dtype=dtype)
+
+
+def test_linear_mixed_dtypes_and_errors_as_matmul():
+    # mixed dtypes promote, as microtorch's matmul does (torch's linear refuses them)
+    x, weight = microtorch.ones(2, 3, dtype=microtorch.float64), microtorch.full((4, 3), 0.5)
+    out = F.linear(x, weight, microtorch.ones(4))
+    assert out.dtype == microtorch.float64
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 4), 2.5))
+    with pytest.raises(RuntimeError, match=r"matmul: shapes \(2, 3\) and \(5, 4\) cannot be multiplied"):
+        F.linear(microtorch.ones(2, 3), microtorch.ones(4, 5))
+    with pytest.raises(TypeError, match="linear: expected a Tensor"):
+        F.linear(np.ones((2, 3)), microtorch.ones(4, 3))
+
+
 # ---------------------------------------------------------------- normalisation
 
 @pytest.mark.parametrize("layer, shape", [("BatchNorm1d", (6, 4)), ("BatchNorm1d", (5, 4, 3)),

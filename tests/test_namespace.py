@@ -26,3 +26,29 @@ def test_elementwise_functions_match_torch_forward_and_gradient(name):
 def test_dtype_names_are_torchs(name, numpy_dtype):
     assert microtorch.zeros(2, dtype=getattr(microtorch, name)).dtype == numpy_dtype
     assert getattr(torch, name).itemsize == np.dtype(numpy_dtype).itemsize
+
+
+def test_set_num_threads_sets_numpys_blas_threads_and_get_num_threads_reads_them():
+    from threadpoolctl import threadpool_info
+    before = microtorch.get_num_threads()
+    try:
+        microtorch.set_num_threads(1)
+        assert microtorch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+        a = microtorch.randn(64, 64, dtype=microtorch.float64)
+        np.testing.assert_allclose((a @ a).numpy(), a.numpy() @ a.numpy())
+    finally:
+        microtorch.set_num_threads(before)
+    assert microtorch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad, message", [(0, "positive integer"), (-2, "positive integer"),
+                                          (1.5, "expects an int, but got float"),
+                                          (True, "expects an int, but got bool")])
+def test_set_num_threads_refuses_what_torch_refuses(bad, message):
+    before = microtorch.get_num_threads()
+    with pytest.raises(RuntimeError, match=message):
+        torch.set_num_threads(bad)
+    with pytest.raises(RuntimeError, match=message):
+        microtorch.set_num_threads(bad)
+    assert microtorch.get_num_threads() == before   # nothing changed

@@ -450,6 +450,25 @@ def test_softmax_large_inputs_are_stable():
     check_op(lambda t: torch.softmax(t, -1), lambda t: t.softmax(-1), arrays=[x])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("spread", [1.0, 30.0, 3000.0])
+def test_softmax_rows_of_different_scales_match_torch(spread, dtype):
+    # softmax shifts by the overall maximum when every row lies near it, by each row's maximum otherwise
+    x = np.random.default_rng(3).standard_normal((4, 5, 6)) + spread * np.arange(4)[:, None, None]
+    for dim in (-1, 0):
+        check_op(lambda t: torch.softmax(t, dim), lambda t: t.softmax(dim), arrays=[x.astype(dtype)], dtype=dtype)
+        check_op(lambda t: torch.log_softmax(t, dim), lambda t: F.log_softmax(t, dim), arrays=[x.astype(dtype)],
+                 dtype=dtype)
+
+
+def test_softmax_non_finite_rows_match_torch():
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [np.nan, 0.0, 1.0],
+                  [2.0, 3.0, 4.0]])
+    with np.errstate(invalid="ignore"):
+        ours = microtorch.tensor(x).softmax(-1).numpy()
+    np.testing.assert_allclose(ours, torch.softmax(torch.tensor(x), -1).numpy(), rtol=1e-12, equal_nan=True)
+
+
 def test_dropout_training_scales_and_gradient_uses_same_mask():
     x = microtorch.tensor(np.ones((200, 50)), requires_grad=True)
     y = F.dropout(x, p=0.3, training=True)

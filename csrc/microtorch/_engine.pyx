@@ -397,7 +397,13 @@ def rebind(TensorBase t, TensorBase result):
 
 
 def make_tensor(array, bint requires_grad=False):
-    """A leaf Tensor around a numpy array (no copy, no checks: callers check)."""
+    """A leaf Tensor around a numpy array (no copy, no other checks: callers check).
+
+    A numpy scalar (what a ufunc returns for 0-d operands, e.g. a comparison) becomes a 0-d
+    array: the engine reads a tensor's data through numpy's C API, which needs an array.
+    """
+    if not isinstance(array, ndarray):
+        array = asarray(array)
     cdef TensorBase t = wrap(array)
     if requires_grad:
         t._set_requires_grad(True)
@@ -497,7 +503,10 @@ cdef object apply_args(fn, forward, backward, PyObject **args, Py_ssize_t n):
             for i in range(n + 1):
                 Py_DECREF(<object>call_stack[i])
     if type(out) is not ndarray:
+        returned = out
         out = _forward_result(fn, out)
+        if ctx.saved is not None and out is not returned:
+            _saved_as_array(ctx, returned, out)
     dtype = dtype_of(out)
     if dtype is not _float64 and dtype is not _float32 and dtype.kind == "c":
         raise _complex_error(fn, dtype)
@@ -791,6 +800,15 @@ cdef object _forward_result(fn, object out):
     if out.dtype.kind not in "biufc":
         raise TypeError(f"{name}.forward returned an array of dtype {out.dtype}; expected numbers")
     return out
+
+
+cdef void _saved_as_array(Context ctx, object returned, object out) except *:
+    # forward returned a number (numpy gives a scalar, not an array, for 0-d operands) and saved
+    # it: save the 0-d array it became instead, so that backward sees the op's own output (which
+    # a create_graph backward must recognise as such, to differentiate through it).
+    cdef tuple saved = ctx.saved
+    if any(item is returned for item in saved):
+        ctx.saved = tuple(out if item is returned else item for item in saved)
 
 
 cdef object _complex_error(fn, object dtype):
@@ -1294,7 +1312,8 @@ cdef tuple _saved_for_graph(Context node):
                 item = t
             elif isinstance(edge, TensorBase) and (<TensorBase>edge)._data is item:
                 item = edge
-        elif type(item) is ndarray and (<object>item).dtype.kind in "fc" and not _is_constant_input(node, item):
+        elif isinstance(item, (ndarray, np.generic)) and (<object>item).dtype.kind in "fc" \
+                and not _is_constant_input(node, item):
             raise RuntimeError(
                 f"{node.op_name}: its backward uses a value computed inside forward (saved array {j}, shape "
                 f"{item.shape}), so it cannot be differentiated again with create_graph=True")

@@ -1,5 +1,7 @@
 """autograd.backward and autograd.grad: backpropagation from several outputs, into .grad or returned,
 optionally recorded (create_graph) so that the gradients can be differentiated again."""
+import warnings
+
 import numpy as np
 
 from microtorch import _engine
@@ -54,8 +56,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _engine.run_backward(outputs, seeds, retain_graph, create_graph, inputs)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
-         materialize_grads=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, as ``torch.autograd.grad``; .grad is left alone.
 
     Parameters
@@ -70,9 +72,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         Keep the graph for another backward; defaults to create_graph.
     create_graph : bool
         Record the backward pass, so that the gradients can be differentiated again (grads of grads).
+    only_inputs : bool
+        Deprecated in torch and ignored (only `inputs` ever receive gradients); False warns, as in torch.
     allow_unused : bool, optional
         Return None for an input that the outputs do not depend on, instead of raising. Defaults to
         materialize_grads.
+    is_grads_batched : bool
+        The first dim of every grad_output is a batch of vectors: one vector-Jacobian product per
+        entry, stacked along a new first dim of each result. torch vectorises this with vmap;
+        microtorch runs one backward per entry (the same numbers, slower).
     materialize_grads : bool
         Return zeros instead of None for unused inputs.
 
@@ -91,6 +99,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     from microtorch.tensor import _check_differentiable_input, _make
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     elif materialize_grads and not allow_unused:
@@ -115,3 +130,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = _make(np.array(g, copy=True))   # a plain backward's gradient may share memory with others
         results.append(g)
     return tuple(results)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """grad(..., is_grads_batched=True): one vector-Jacobian product per entry of the grad_outputs'
+    first dim, each result stacked along a new first dim (None where an unused input got none)."""
+    from microtorch.functional import stack
+    if grad_outputs is None:
+        raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, whose first dim is the batch")
+    grad_outputs = _as_tuple(grad_outputs)
+    sizes = {len(g) for g in grad_outputs if g is not None}
+    if len(sizes) != 1:
+        raise RuntimeError(f"grad: with is_grads_batched=True every grad_output needs the same first dim (the "
+                           f"batch), got sizes {sorted(sizes)}")
+    (size,) = sizes
+    rows = [grad(outputs, inputs, tuple(None if g is None else g[k] for g in grad_outputs),
+                 retain_graph=True if k < size - 1 else retain_graph, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads) for k in range(size)]
+    return tuple(None if column[0] is None else stack(column) for column in zip(*rows))

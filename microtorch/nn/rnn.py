@@ -25,9 +25,17 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_direction(mode, gates_x, state, w_hh, b_hh, mask, reverse):
-    """One layer direction over all steps: (outputs (T, B, H), h_n, c_n or None)."""
-    steps = gates_x.shape[0]
+def _run_direction(mode, x, w_ih, b_ih, state, w_hh, b_hh, mask, reverse):
+    """One layer direction over x (T, B, in): (outputs (T, B, H), h_n, c_n or None).
+
+    The input projection of all steps is one matmul. RNN and LSTM hand b_ih + b_hh (one vector) to the
+    time-loop op, which adds it where it passes over the projection anyway: one pass over all steps
+    fewer. GRU keeps them apart (r scales b_hh's n part)."""
+    steps = x.shape[0]
+    if mode != "GRU" and b_ih is not None:
+        gates_x, b_hh = F.linear(x, w_ih), b_ih + b_hh
+    else:
+        gates_x = F.linear(x, w_ih, b_ih)
     if mode == "LSTM":
         stacked = _apply(ops.LSTMSequence, gates_x, state[0], state[1], w_hh, b_hh, mask, reverse)
         return stacked[:steps], stacked[steps], stacked[steps + 1]
@@ -201,7 +209,7 @@ class RNNBase(Module):
                 index = layer * len(directions) + d
                 start = (state[0][index], state[1][index]) if lstm else state[index]
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
-                out, h_n, c_n = _run_direction(self.mode, F.linear(x, w_ih, b_ih), start, w_hh, b_hh, mask,
+                out, h_n, c_n = _run_direction(self.mode, x, w_ih, b_ih, start, w_hh, b_hh, mask,
                                                suffix == "_reverse")
                 outputs.append(out)
                 finals_h.append(h_n)
@@ -318,9 +326,8 @@ class RNNCellBase(Module):
                 if s.shape[-1] != self.hidden_size:
                     raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {s.shape[-1]}, expected "
                                        f"{self.hidden_size}")
-        gates_x = F.linear(x, self.weight_ih, self.bias_ih).unsqueeze(0)
-        _, h, c = _run_direction(self.mode, gates_x, states if lstm else states[0], self.weight_hh, self.bias_hh,
-                                 None, False)
+        _, h, c = _run_direction(self.mode, x.unsqueeze(0), self.weight_ih, self.bias_ih,
+                                 states if lstm else states[0], self.weight_hh, self.bias_hh, None, False)
         if unbatched:
             h, c = h.squeeze(0), (None if c is None else c.squeeze(0))
         return (h, c) if lstm else h

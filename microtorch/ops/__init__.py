@@ -4,7 +4,7 @@ One file per family; an op's gradient is in the file of its family:
 
     arithmetic     + - * / ** neg, exp, log, sqrt, abs, clamp, maximum, minimum, where, trig and hyperbolic,
                    exp/log variants, rounding, erf, atan2, hypot, fmod, remainder, logaddexp, xlogy, lerp
-    linalg         matmul, einsum, nuclear norm, inverse, det, solve
+    linalg         matmul, linear (x @ W.T + b), einsum, nuclear norm, inverse, det, solve
     reduce         sum, mean, max, var, std, prod, logsumexp, vector norms, cumsum, cumprod
     shape          reshape, permute, transpose, expand, cat, stack, padding, tile, roll, flip, diagonals
     index          x[index], x[index] = v, gather, scatter, index_select, tril/triu
@@ -15,7 +15,7 @@ One file per family; an op's gradient is in the file of its family:
     conv           conv2d, conv_transpose2d (the 1-d ones are 2-d of height 1)
     pooling        max_pool2d, max_unpool2d, avg_pool2d, adaptive_max_pool2d; adaptive_avg_pool2d and
                    interpolate, both a matrix per spatial dim (Resample2d)
-    normalization  the normalisation behind batch, layer, group, instance and RMS norm
+    normalization  the normalisation behind batch, layer, group, instance and RMS norm; layer norm in one op
     sparse         embedding
     rnn            the RNN, LSTM and GRU time loops (one op per layer direction)
     loss           mse, cross-entropy, nll, binary cross-entropy (with logits), huber
@@ -37,10 +37,10 @@ from microtorch.ops.conv import Conv2d, ConvTranspose2d
 from microtorch.ops.copy import _Cast, _Clone
 from microtorch.ops.dropout import Dropout
 from microtorch.ops.index import Gather, GetItem, IndexSelect, Scatter, SetItem, Triangle
-from microtorch.ops.linalg import Det, Einsum, Inverse, MatMul, NuclearNorm, Solve
+from microtorch.ops.linalg import Det, Einsum, Inverse, Linear, MatMul, NuclearNorm, Solve
 from microtorch.ops.loss import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, HuberLoss, MSELoss,
                                  NLLLoss)
-from microtorch.ops.normalization import Normalize
+from microtorch.ops.normalization import LayerNorm, Normalize
 from microtorch.ops.pooling import AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Resample2d
 from microtorch.ops.rnn import GRUSequence, LSTMSequence, RNNSequence
 from microtorch.ops.reduce import CumProd, CumSum, LogSumExp, Max, Mean, Prod, Std, Sum, Var, VectorNorm

@@ -5,26 +5,26 @@ import numpy as np
 
 from microtorch._engine import TensorBase
 from microtorch.autograd.function import Function
-
-try:  # scipy's erf is vectorised; math.erf per element gives the same values, more slowly
-    from scipy.special import erf as _erf_of_array
-except ImportError:  # pragma: no cover - scipy is optional
-    _erf_of_array = np.vectorize(math.erf, otypes=[np.float64])
+from microtorch.ops.arithmetic import erf
+from microtorch.ops.reduce import sum_last
 
 
 def _erf(x):
     """The error function of an array, or of a Tensor in a create_graph backward (the recorded op)."""
     if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
         return x.erf()
-    return np.asarray(_erf_of_array(x)).astype(np.result_type(x), copy=False)
+    return erf(x)
 
 
 def _sigmoid(x):
-    """1 / (1 + exp(-x)), taking exp of non-positive numbers only, so that large |x| cannot overflow."""
+    """1 / (1 + exp(-x)) in three passes over x. For very negative x, exp(-x) overflows to inf and
+    1 / inf is the right answer, 0 (as torch gives), so the overflow is not worth a warning."""
     if isinstance(x, TensorBase):   # a Tensor, in a create_graph backward: the recorded op
         return x.sigmoid()
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    with np.errstate(over="ignore"):
+        e = np.asarray(np.exp(-x))   # asarray: a 0-d x gives a numpy scalar, which cannot be written in place
+    e += 1
+    return np.reciprocal(e, out=e)
 
 
 class Sigmoid(Function):
@@ -149,17 +149,41 @@ class SiLU(Function):
 
 # ---------------------------------------------------------------- softmax
 
+def _sum_along(x, dim):
+    """x.sum(axis=dim, keepdims=True); over the last axis as one BLAS call (see sum_last)."""
+    return sum_last(x) if dim == x.ndim - 1 else x.sum(axis=dim, keepdims=True)
+
+
 def _log_softmax(x, dim):
     """log(softmax(x)) along dim, shifted by the maximum so that exp cannot overflow."""
     shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)   # initial: dim may have size 0
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return shifted - np.log(_sum_along(np.exp(shifted), dim))
+
+
+def _exp_shifted(x, dim):
+    """exp(x - shift) and its sums along dim, for a shift that keeps exp from overflowing.
+
+    softmax is exp(x - c) / sum(exp(x - c)) for any c per row. The rows' maxima are the safe choice,
+    but numpy takes them one short row at a time; the overall maximum is one fast reduction and does
+    as well unless some row lies so far below it that its exps underflow: then the rows' maxima
+    (0 for a row of -inf, whose exps are then 0)."""
+    top = x.max() if x.size else np.inf
+    if np.isfinite(top):
+        exp = np.exp(x - top)
+        total = _sum_along(exp, dim)
+        if total.min() > 1e-6:   # every row's maximum within about 14 of the overall one
+            return exp, total
+    top = x.max(axis=dim, keepdims=True, initial=-np.inf)   # initial: dim may have size 0
+    top[top == -np.inf] = 0
+    exp = np.exp(x - top)
+    return exp, _sum_along(exp, dim)
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))   # initial: dim may have size 0
-        out = shifted / shifted.sum(axis=dim, keepdims=True)
+        out, total = _exp_shifted(x, dim)
+        out /= total
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -167,7 +191,9 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True)), None
+        grad_x = grad * out   # out * (grad - sum(grad * out)), with one temporary fewer
+        grad_x -= out * _sum_along(grad_x, ctx.dim)
+        return grad_x, None
 
 
 class LogSoftmax(Function):
@@ -181,7 +207,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True), None
+        return grad - np.exp(out) * _sum_along(grad, ctx.dim), None
 
 
 # ---------------------------------------------------------------- piecewise activations (issue 14)

@@ -1,6 +1,8 @@
 """Elementwise arithmetic and math: + - * / ** and neg, exp, log, sqrt, abs, clamp, maximum, minimum, where;
 trigonometric, hyperbolic, exp/log variants, rounding, erf; atan2, hypot, fmod, remainder, logaddexp,
 xlogy, lerp and nan_to_num."""
+import functools
+import importlib
 import math
 
 import numpy as np
@@ -341,18 +343,33 @@ class Reciprocal(_Pointwise):
     derivative = staticmethod(lambda x, out: -out * out)
 
 
-def _erf(x):
-    # numpy has no erf; math.erf element by element, in x's dtype
-    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+@functools.cache
+def _special(name):
+    """numpy has no erf/erfc: scipy's vectorised one when scipy is installed (imported on first
+    use, as it takes a while), else math's, element by element (the same values, more slowly)."""
+    try:
+        return getattr(importlib.import_module("scipy.special"), name)
+    except ImportError:   # pragma: no cover - scipy is optional
+        return np.vectorize(getattr(math, name), otypes=[np.float64])
+
+
+def erf(x):
+    """The error function of an array, in x's dtype (floats; integers give float64)."""
+    return np.asarray(_special("erf")(x)).astype(np.result_type(x, np.float16), copy=False)
+
+
+def erfc(x):
+    """1 - erf(x) of an array, computed directly (accurate where erf(x) is near 1)."""
+    return np.asarray(_special("erfc")(x)).astype(np.result_type(x, np.float16), copy=False)
 
 
 class Erf(_Pointwise):
-    function = staticmethod(_erf)
+    function = staticmethod(erf)
     derivative = staticmethod(lambda x, out: 2 / math.sqrt(math.pi) * np.exp(-x * x))
 
 
 class Erfc(_Pointwise):
-    function = staticmethod(lambda x: np.vectorize(math.erfc, otypes=[x.dtype])(x))
+    function = staticmethod(erfc)
     derivative = staticmethod(lambda x, out: -2 / math.sqrt(math.pi) * np.exp(-x * x))
 
 

@@ -2,14 +2,13 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
+from microtorch.ops.activation import _exp_shifted
+from microtorch.ops.reduce import sum_last
 
 
 def _masked_softmax(scores):
     """softmax over the last axis; a row that is -inf everywhere (masked out) gives zeros, as torch."""
-    top = scores.max(axis=-1, keepdims=True)
-    top[~np.isfinite(top)] = 0
-    exp = np.exp(scores - top)
-    total = exp.sum(axis=-1, keepdims=True)
+    exp, total = _exp_shifted(scores, scores.ndim - 1)
     total[total == 0] = 1
     exp /= total
     return exp
@@ -56,7 +55,8 @@ class ScaledDotProductAttention(Function):
             grad_w = grad @ np.swapaxes(value, -1, -2)
             if keep is not None:
                 grad_w *= keep
-            grad_s = probs * (grad_w - (grad_w * probs).sum(axis=-1, keepdims=True))
+            grad_s = grad_w * probs   # = probs * (grad_w - rows of grad_w . probs) * scale, in place
+            grad_s -= probs * sum_last(grad_s)
             grad_s *= ctx.scale
             grad_q = grad_s @ key if need_q else None
             grad_k = np.swapaxes(grad_s, -1, -2) @ query if need_k else None

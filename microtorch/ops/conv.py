@@ -1,8 +1,14 @@
 """Convolution. Every kernel window is read through one strided view of the (padded) input, so the
-arithmetic is a few matmuls, never a Python loop over pixels. The window helpers serve pooling too."""
+arithmetic is a few matmuls, never a Python loop over pixels. The window helpers serve pooling too.
+
+Each sample keeps its own columns, (N, groups, C/groups * kh * kw, OH * OW): one batched matmul then
+gives the output already laid out (N, C_out, OH, OW), and the gradients need no transposed copies."""
 import numpy as np
 
 from microtorch.autograd.function import Function, run
+
+
+_CHUNK_BYTES = 2 ** 21   # the input gradient's columns are made this much at a time, to stay in the cache
 
 
 def _windows(xp, kernel, stride, dilation):
@@ -36,27 +42,26 @@ def _read_by_offset(array, i, j, out_size, stride, dilation):
     return array[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
 
 
-def _col2im(grad_windows, padded_shape, stride, dilation):
-    """The adjoint of _windows: add each window's gradient back where it was read.
+def _col2im(grad_windows, padded_shape, stride, dilation, rows=None):
+    """The adjoint of _windows: add each window's gradient (N, C, kh, kw, OH, OW) back where it was read,
+    into an (N, C, H, W) gradient; one vectorised add per kernel offset, not a loop over pixels.
 
-    One vectorised add per kernel offset (kh * kw of them), not a loop over pixels.
+    The gradient is built in rows (N, C, (H + stride) * W) (zeros, or the given ones): the spare rows at
+    the end take the reads that run past the last one. With stride 1, grad_windows may be as wide as the
+    input (OW = W, zeros past the real output): each row then runs on into the next, and an offset's add
+    is one long contiguous stretch per channel.
     """
-    _, _, kh, kw, oh, ow = grad_windows.shape
-    grad = np.zeros(padded_shape, dtype=grad_windows.dtype)
+    n, c, kh, kw, oh, ow = grad_windows.shape
+    (h, w), (sh, sw), (dh, dw) = padded_shape[2:], stride, dilation
+    if rows is None:
+        rows = np.zeros((n, c, (h + sh) * w), dtype=grad_windows.dtype)
     for i in range(kh):
         for j in range(kw):
-            read = _read_by_offset(grad, i, j, (oh, ow), stride, dilation)
+            start = i * dh * w + j * dw
+            # the window row y of offset (i, j) starts at input row y * sh + i * dh, column j * dw
+            read = rows[:, :, start:start + oh * sh * w].reshape(n, c, oh, sh * w)[..., :ow * sw:sw]
             read += grad_windows[:, :, i, j]
-    return grad
-
-
-def _grouped_matmul(a, b):
-    """a[g] @ b[g] for each group g, as 2-D products: BLAS reads transposed 2-D views in place,
-    while numpy's batched matmul falls back to a slow loop for them."""
-    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), dtype=np.result_type(a, b))
-    for group in range(a.shape[0]):
-        np.matmul(a[group], b[group], out=out[group])
-    return out
+    return rows[:, :, :h * w].reshape(padded_shape)
 
 
 def _unpad(grad, pads):
@@ -71,37 +76,50 @@ def _pad(x, pads):
 
 
 def _columns(xp, kernel_size, stride, dilation, groups, out_size=None):
-    """im2col: every kernel window of xp (N, C, H, W) as a column, (groups, C/groups * kh * kw, N * OH * OW),
-    copied once; and (OH, OW). out_size keeps only the first windows (for conv_transpose's output_padding)."""
+    """im2col: every kernel window of xp (N, C, H, W) as a column of its sample, (N, groups,
+    C/groups * kh * kw, OH * OW), copied once; and (OH, OW). out_size keeps only the first windows
+    (for conv_transpose's output_padding)."""
     windows = _windows(xp, kernel_size, stride, dilation)
     if out_size is not None:
         windows = windows[..., :out_size[0], :out_size[1]]
-    n, c, kh, kw, oh, ow = windows.shape
-    columns = np.ascontiguousarray(
-        windows.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 2, 3, 4, 0, 5, 6)
-    ).reshape(groups, -1, n * oh * ow)
-    return columns, (oh, ow)
+    n, _, _, _, oh, ow = windows.shape
+    return np.ascontiguousarray(windows).reshape(n, groups, -1, oh * ow), (oh, ow)
 
 
-def _rows(x, groups):
-    """x (N, C, H, W) as (groups, C/groups, N * H * W): each channel's values in one row, the layout matmul wants."""
-    n, c, h, w = x.shape
-    return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
+def _per_group(x, groups):
+    """x (N, C, ...) as (N, groups, C/groups, the rest flattened): a view when x is contiguous."""
+    return x.reshape(x.shape[0], groups, x.shape[1] // groups, -1)
 
 
-def _channels_last_to_batch(out, bias):
-    """A result computed channels first, (C, N, H, W), as a contiguous (N, C, H, W) with bias added per channel."""
-    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
-    if bias is not None:
-        out += bias[:, None, None]
-    return out
+def _input_gradient(kernels, grad, kernel_size, padded_shape, stride, dilation):
+    """The gradient of conv2d's padded input (N, C, H, W), from the output's gradient grad (N, O, OH, OW)
+    and kernels (groups, O/groups, C/groups * kh * kw): each column's gradient (one batched matmul),
+    added back where its window was read (_col2im).
+
+    A few samples at a time: their columns' gradient then stays small enough to be added back from the cache.
+    """
+    n, channels, height, width = padded_shape
+    (kh, kw), (oh, ow) = kernel_size, grad.shape[2:]
+    if stride == (1, 1):
+        # the gradient on a canvas as wide as the input (zeros past the output): see _col2im
+        canvas = np.zeros((*grad.shape[:3], width), dtype=grad.dtype)
+        canvas[..., :ow] = grad
+        grad, ow = canvas, width
+    rows = np.zeros((n, channels, (height + stride[0]) * width), dtype=np.result_type(kernels, grad))
+    chunk = max(1, _CHUNK_BYTES // (channels * kh * kw * oh * ow * rows.itemsize))
+    for start in range(0, n, chunk):
+        # (samples, groups, C/groups * kh * kw, OH * OW)
+        grad_columns = np.swapaxes(kernels, 1, 2) @ _per_group(grad[start:start + chunk], kernels.shape[0])
+        _col2im(grad_columns.reshape(-1, channels, kh, kw, oh, ow), (len(grad_columns), *padded_shape[1:]), stride,
+                dilation, rows[start:start + chunk])
+    return rows[:, :, :height * width].reshape(padded_shape)
 
 
 class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, kh, kw), as torch.nn.functional.conv2d.
 
-    The windows become columns (groups, C/groups*kh*kw, N*OH*OW), copied once; then one
-    matmul per group gives the output, and one each the weight and input gradients.
+    The windows become columns (N, groups, C/groups*kh*kw, OH*OW), copied once; then one batched
+    matmul gives the output, and one each the weight and input gradients.
     pads is ((top, bottom), (left, right)).
     """
 
@@ -111,7 +129,9 @@ class Conv2d(Function):
         n, out_channels = x.shape[0], weight.shape[0]
         columns, (oh, ow) = _columns(xp, weight.shape[2:], stride, dilation, groups)
         kernels = weight.reshape(groups, out_channels // groups, -1)
-        out = _channels_last_to_batch(_grouped_matmul(kernels, columns).reshape(out_channels, n, oh, ow), bias)
+        out = (kernels @ columns).reshape(n, out_channels, oh, ow)   # (N, groups, O/groups, OH*OW) underneath
+        if bias is not None:
+            out += bias[:, None, None]
         need_x, need_weight = ctx.needs_input_grad[:2]
         # the columns only serve the weight gradient; the input gradient needs the kernels (x and weight
         # themselves serve a create_graph backward, through the decomposition)
@@ -134,56 +154,25 @@ class Conv2d(Function):
     def backward(ctx, grad):
         columns, kernels, _, _ = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        groups, (_, _, kh, kw) = ctx.groups, ctx.weight_shape
-        n, channels, height, width = ctx.padded_shape
-        _, _, oh, ow = grad.shape
-        grad_rows = _rows(grad, groups)
         grad_x = grad_weight = grad_bias = None
         if need_weight:
-            # (columns @ grad_rows.T).T: OpenBLAS is faster with the long N*OH*OW axis inside this way round
-            grad_weight = _grouped_matmul(columns, grad_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
-            grad_weight = grad_weight.reshape(ctx.weight_shape)
+            # one (O/groups, C/groups*kh*kw) product per sample and group, summed over the samples
+            grad_weight = (_per_group(grad, ctx.groups) @ np.swapaxes(columns, 2, 3)).sum(0).reshape(ctx.weight_shape)
         if need_x:
-            # computed channels first, (channel, n, h, w), so the adds run over long contiguous
-            # stretches; the result is transposed back (a view)
-            grad_padded = _input_gradient(kernels, grad_rows, (kh, kw), (channels, n, height, width), (oh, ow),
-                                          ctx.stride, ctx.dilation)
-            grad_x = _unpad(grad_padded, ctx.pads).transpose(1, 0, 2, 3)
+            grad_padded = _input_gradient(kernels, grad, ctx.weight_shape[2:], ctx.padded_shape, ctx.stride,
+                                          ctx.dilation)
+            grad_x = _unpad(grad_padded, ctx.pads)
         if need_bias:
             grad_bias = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None
-
-
-def _input_gradient(kernels, grad_rows, kernel_size, padded_shape, out_size, stride, dilation):
-    """The gradient of conv2d's padded input, channels first (C, N, H, W).
-
-    For each kernel offset (i, j), one matmul per group takes the output gradient back to the
-    input channels, and the result is added where that offset read the input. This is the adjoint
-    of im2col + matmul without the (C * kh * kw, N * OH * OW) gradient of the columns: computed
-    whole, it took longer to write out and add back than these nine small products.
-    """
-    groups, out_per_group, _ = kernels.shape
-    channels, n, _, _ = padded_shape
-    (kh, kw), (oh, ow) = kernel_size, out_size
-    taps = kernels.reshape(groups, out_per_group, channels // groups, kh, kw)
-    dtype = np.result_type(kernels, grad_rows)
-    grad = np.zeros(padded_shape, dtype=dtype)
-    part = np.empty((groups, channels // groups, n * oh * ow), dtype=dtype)
-    for i in range(kh):
-        for j in range(kw):
-            for group in range(groups):
-                np.matmul(taps[group, :, :, i, j].T, grad_rows[group], out=part[group])
-            read = _read_by_offset(grad, i, j, out_size, stride, dilation)
-            read += part.reshape(channels, n, oh, ow)
-    return grad
 
 
 class ConvTranspose2d(Function):
     """The adjoint of conv2d in its input, as torch.nn.functional.conv_transpose2d: x (N, C_in, H, W),
     weight (C_in, C_out/groups, kh, kw).
 
-    Its forward is conv2d's input gradient (one matmul per group and kernel offset, added where
-    that offset reads); its input gradient is a conv2d of the output gradient, and its weight
+    Its forward is conv2d's input gradient (one batched matmul gives every window's part, added
+    back where the window reads); its input gradient is a conv2d of the output gradient, and its weight
     gradient conv2d's weight gradient with the roles of input and output swapped.
     pads is ((top, bottom), (left, right)) cut off the full output; output_padding adds rows and
     columns at the bottom and right.
@@ -196,13 +185,12 @@ class ConvTranspose2d(Function):
         full_size = tuple((size - 1) * s + d * (k - 1) + 1 + extra for size, s, d, k, extra
                           in zip((height, width), stride, dilation, (kh, kw), output_padding))
         kernels = weight.reshape(groups, in_channels // groups, -1)
-        x_rows = _rows(x, groups)
-        out = _input_gradient(kernels, x_rows, (kh, kw), (out_per_group * groups, n, *full_size), (height, width),
-                              stride, dilation)
-        out = _channels_last_to_batch(_unpad(out, pads), bias)
+        out = _unpad(_input_gradient(kernels, x, (kh, kw), (n, out_per_group * groups, *full_size), stride, dilation),
+                     pads)
+        out = np.ascontiguousarray(out) if bias is None else out + bias[:, None, None]
         need_x, need_weight = ctx.needs_input_grad[:2]
         # x and weight themselves serve a create_graph backward, through the decomposition
-        ctx.save_for_backward(x_rows if need_weight else None, kernels if need_x else None, x, weight)
+        ctx.save_for_backward(kernels if need_x else None, x, weight)
         ctx.x_shape, ctx.weight_shape, ctx.groups = x.shape, weight.shape, groups
         ctx.stride, ctx.pads, ctx.dilation = stride, pads, dilation
         return out
@@ -229,16 +217,16 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x_rows, kernels, _, _ = ctx.saved_tensors
+        kernels, x, _ = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         n, in_channels, height, width = ctx.x_shape
         columns, _ = _columns(_pad(grad, ctx.pads), ctx.weight_shape[2:], ctx.stride, ctx.dilation, ctx.groups,
                               (height, width))
         grad_x = grad_weight = grad_bias = None
         if need_x:
-            grad_x = _grouped_matmul(kernels, columns).reshape(in_channels, n, height, width).transpose(1, 0, 2, 3)
+            grad_x = (kernels @ columns).reshape(ctx.x_shape)
         if need_weight:
-            grad_weight = _grouped_matmul(x_rows, columns.transpose(0, 2, 1)).reshape(ctx.weight_shape)
+            grad_weight = (_per_group(x, ctx.groups) @ np.swapaxes(columns, 2, 3)).sum(0).reshape(ctx.weight_shape)
         if need_bias:
             grad_bias = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None, None

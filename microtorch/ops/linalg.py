@@ -1,17 +1,25 @@
 """Matrix products."""
+import math
+
 import numpy as np
 
 from microtorch._engine import TensorBase
 from microtorch.autograd.function import Function, run
 from microtorch.ops.index import _scatter_add
+from microtorch.ops.reduce import sum_leading
 
 
 def _matmul(a, b):
     """a @ b; a stack of matrices times one matrix (x @ w.T on a (N, T, in) batch) as one 2-D product,
     which BLAS runs as one call rather than numpy's loop over the stack."""
     if a.ndim > 2 and b.ndim == 2:
-        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
+        return (_rows(a) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
     return a @ b
+
+
+def _rows(a):
+    """a as a matrix of its last dim's vectors (a (N, T, in) batch as (N * T, in))."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 class MatMul(Function):
@@ -38,7 +46,7 @@ class MatMul(Function):
                 grad_a = grad_a[..., 0, :]
         if need_b:
             if a2.ndim > 2 and b.ndim == 2:  # b was shared by every matrix of the stack: one product sums them
-                grad_b = a2.reshape(-1, a2.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
+                grad_b = _rows(a2).T @ _rows(grad)
             elif (a2.ndim == 2 and b.ndim == 2 and isinstance(b, np.ndarray)
                   and b.flags.f_contiguous and not b.flags.c_contiguous):
                 # b is a transposed view (x @ w.T in Linear): computing its gradient the same way round
@@ -49,6 +57,36 @@ class MatMul(Function):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """x @ weight.T + bias as one op (torch's addmm), for x of at least 2 dims: backward is two
+    products and the bias's sum, with no transpose or broadcast nodes in between. bias may be None.
+    F.linear uses it for inputs of more than 2 dims (a batch of sequences)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight, bias)   # all three, for the decomposition (a bias that is not a leaf)
+        out = _matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def decomposition(x, weight, bias):
+        """The same product from recorded ops, differentiated by a create_graph backward."""
+        out = x @ weight.T
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, _ = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_x = _matmul(grad, weight) if need_x else None
+        # every row of the batch adds to the weight's gradient: one (out, N) @ (N, in) product sums them
+        grad_weight = _rows(grad).T @ _rows(x) if need_weight else None
+        grad_bias = sum_leading(grad, grad.shape[-1:]) if need_bias else None
+        return grad_x, grad_weight, grad_bias
 
 
 class NuclearNorm(Function):
@@ -158,7 +196,7 @@ class Det(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.asarray(np.linalg.det(a))   # an array also for one matrix, so that it is saved as the output
+        out = np.linalg.det(a)
         ctx.save_for_backward(a, out)
         return out
 

@@ -2,38 +2,72 @@
 import numpy as np
 
 from microtorch.autograd.function import Function
-from microtorch.ops.conv import _col2im, _gathered_windows, _unpad, _windows
+from microtorch.ops.conv import _col2im, _gathered_windows, _read_by_offset, _unpad, _windows
+
+
+def _offset_reads(xp, kernel, stride, dilation):
+    """{(i, j): the (N, C, OH, OW) view of xp that kernel offset (i, j) reads across all the windows}, in the
+    order a window is read (row by row)."""
+    windows = _windows(xp, kernel, stride, dilation)   # (N, C, kh, kw, OH, OW), a view
+    return {(i, j): windows[:, :, i, j] for i in range(kernel[0]) for j in range(kernel[1])}
+
+
+def _across_offsets(ufunc, reads):
+    """ufunc (np.maximum, np.add) folded over what the kernel offsets read: each window's result, in a new
+    (N, C, OH, OW) array. kh * kw whole-array steps, much faster than reducing over the window axes of _windows."""
+    first, *others = reads.values()
+    out = first.copy()
+    for read in others:
+        ufunc(out, read, out=out)
+    return out
 
 
 def _window_maxima(x, kernel, stride, pads, dilation):
-    """x padded with -inf, its windows as (N, C, kh * kw, OH, OW), and where in each window the maximum is."""
+    """x padded with -inf, what each kernel offset reads (_offset_reads), and each window's maximum."""
     xp = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=-np.inf) if any(map(any, pads)) else x
-    windows = _windows(xp, kernel, stride, dilation)
-    n, c, kh, kw, oh, ow = windows.shape
-    flat = windows.reshape(n, c, kh * kw, oh, ow)
-    return xp, flat, flat.argmax(axis=2)[:, :, None]
+    reads = _offset_reads(xp, kernel, stride, dilation)
+    return xp, reads, _across_offsets(np.maximum, reads)   # np.maximum lets nan win, as in torch
+
+
+def _argmax_masks(reads, maxima):
+    """For each kernel offset, a mask (N, C, OH, OW) of the windows that take their maximum from there:
+    the first place it occurs in the window, or in a window holding nan the last nan, as torch does."""
+    masks = {}
+    unclaimed = maxima == maxima   # the windows without nan
+    for offset, read in reads.items():
+        masks[offset] = (read == maxima) & unclaimed
+        unclaimed ^= masks[offset]
+    holding_nan = ~(maxima == maxima)
+    if holding_nan.any():
+        for offset, read in reversed(reads.items()):
+            last_nan = np.isnan(read) & holding_nan
+            masks[offset] |= last_nan
+            holding_nan ^= last_nan
+    return masks
 
 
 def max_pool2d_indices(x, kernel, stride, pads, dilation):
     """Where max_pool2d took each maximum from: an index into the flattened (H, W) plane of x, as in PyTorch."""
-    _, flat, argmax = _window_maxima(x, kernel, stride, pads, dilation)
-    (_, kw), (sh, sw), (dh, dw), ((top, _), (left, _)) = kernel, stride, dilation, pads
-    row_in_window, col_in_window = np.divmod(argmax[:, :, 0], kw)
-    oh, ow = flat.shape[3:]
-    rows = np.arange(oh)[:, None] * sh + row_in_window * dh - top
-    cols = np.arange(ow) * sw + col_in_window * dw - left
-    return (rows * x.shape[3] + cols).astype(np.int64)
+    _, reads, maxima = _window_maxima(x, kernel, stride, pads, dilation)
+    (sh, sw), (dh, dw), ((top, _), (left, _)) = stride, dilation, pads
+    oh, ow = maxima.shape[2:]
+    rows = np.arange(oh)[:, None] * sh - top
+    cols = np.arange(ow) * sw - left
+    masks = _argmax_masks(reads, maxima)
+    return sum(mask * ((rows + i * dh) * x.shape[3] + cols + j * dw) for (i, j), mask in masks.items()).astype(np.int64)
 
 
 class MaxPool2d(Function):
-    """Maximum over each window; the gradient goes to the first maximum, as in PyTorch."""
+    """Maximum over each window; the gradient goes to the first maximum (the last nan), as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation):
-        xp, flat, ctx.argmax = _window_maxima(x, kernel, stride, pads, dilation)
-        ctx.padded_shape, ctx.pads, ctx.kernel, ctx.stride, ctx.dilation = xp.shape, pads, kernel, stride, dilation
+        xp, reads, maxima = _window_maxima(x, kernel, stride, pads, dilation)
+        if ctx.needs_input_grad[0]:
+            ctx.masks = _argmax_masks(reads, maxima)
+        ctx.padded_shape, ctx.pads, ctx.stride, ctx.dilation = xp.shape, pads, stride, dilation
         ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
-        return np.take_along_axis(flat, ctx.argmax, axis=2)[:, :, 0]
+        return maxima
 
     @staticmethod
     def decomposition(x, kernel, stride, pads, dilation):
@@ -44,11 +78,11 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n, c, oh, ow = grad.shape
-        kh, kw = ctx.kernel
-        grad_windows = np.zeros((n, c, kh * kw, oh, ow), dtype=grad.dtype)
-        np.put_along_axis(grad_windows, ctx.argmax, grad[:, :, None], axis=2)
-        grad_x = _col2im(grad_windows.reshape(n, c, kh, kw, oh, ow), ctx.padded_shape, ctx.stride, ctx.dilation)
+        grad_x = np.zeros(ctx.padded_shape, dtype=grad.dtype)
+        for (i, j), mask in ctx.masks.items():
+            # each window's gradient goes where the offset (i, j) read, if its maximum came from there
+            read = _read_by_offset(grad_x, i, j, grad.shape[2:], ctx.stride, ctx.dilation)
+            read += grad * mask
         return _unpad(grad_x, ctx.pads), None, None, None, None
 
 
@@ -77,10 +111,10 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, divisor):
         xp = np.pad(x, ((0, 0), (0, 0), *pads)) if any(map(any, pads)) else x
-        windows = _windows(xp, kernel, stride, (1, 1))
+        total = _across_offsets(np.add, _offset_reads(xp, kernel, stride, (1, 1)))
         ctx.padded_shape, ctx.pads, ctx.stride, ctx.kernel, ctx.divisor = xp.shape, pads, stride, kernel, divisor
         ctx.save_for_backward(x)   # for a create_graph backward, through the decomposition
-        return (windows.sum(axis=(2, 3)) / divisor).astype(x.dtype, copy=False)
+        return (total / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
     def decomposition(x, kernel, stride, pads, divisor):

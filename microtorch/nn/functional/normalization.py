@@ -66,6 +66,8 @@ def _scale_and_shift(out, weight, bias):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims, then scale by weight and shift by bias."""
     normalized_shape = _trailing_shape("layer_norm", input, normalized_shape, weight=weight, bias=bias)
+    if weight is not None and bias is not None and weight.dtype == bias.dtype == input.dtype:
+        return _apply(ops.LayerNorm, input, weight, bias, eps)   # the usual case, as one op
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     out = _apply(ops.Normalize, input, dims, eps)
     if weight is not None:
