@@ -92,6 +92,9 @@ for _ufunc, _name in [(np.exp, "exp"), (np.log, "log"), (np.sqrt, "sqrt"), (np.t
 
 # Piecewise-constant ufuncs: their derivative is 0 wherever it exists, so their value on the arrays
 # is the right constant for the graph.
+# Arrays made from another's shape only: constants to the graph (a piecewise-constant op's zero derivative).
+CONSTANT_FUNCTIONS = {np.zeros_like, np.ones_like, np.full_like}
+
 CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.isnan, np.isinf, np.isfinite, np.signbit,
                    np.logical_not, np.logical_and, np.logical_or, np.logical_xor}
 
@@ -218,6 +221,6 @@ def array_function(tensor, func, types, args, kwargs):
         apply = FUNCTIONS.get(func)
         if apply is not None:
             return apply(*args, **kwargs)
-        if func not in INSPECTION:
+        if func not in INSPECTION and func not in CONSTANT_FUNCTIONS:
             raise _refuse(func.__name__)
     return func(*_arrays(args), **{k: _arrays(v) for k, v in kwargs.items()})

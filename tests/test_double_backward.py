@@ -551,6 +551,14 @@ def _sdpa(L, f, q, k, v, mask, scale):
 
 
 OPS.update(MORE_OPS)
+OPS.update({
+    "hardswish": (lambda L, f, a: f.hardswish(a * 2) * a, [(2, 4)], (-3, 3)),
+    "mish": (lambda L, f, a: f.mish(a * 2) * a, [(2, 4)], (-3, 3)),
+    # piecewise constant: zero derivatives, so the product's second derivative comes from a * a alone
+    "piecewise constant": (lambda L, f, a: (L.sign(a) + L.sgn(a) + L.floor(a) + L.ceil(a) + L.trunc(a) + L.fix(a)
+                                            + L.round(a * 3)) * a * a, [(2, 4)], (-2, 2)),
+    "trace": (lambda L, f, a: L.trace(a * a) * a, [(3, 3)], (-2, 2)),
+})
 
 
 def _run(library, functional, fn, arrays, grad_out_seed):
@@ -594,24 +602,7 @@ def test_second_derivative_matches_torch(name):
             _assert_close(a, b, 1e-9, 1e-11, f"{name}: {kind} derivative of input {i}")
 
 
-# Ops whose backward still writes into a numpy array (np.add.at, np.put_along_axis, item assignment), so it cannot
-# run on a gradient that requires grad: they pass above, where the gradient reaching them is a constant, but not
-# below. Their files belong to other work in progress.
-_BACKWARD_NOT_RECORDED = {
-    "diag diagonal": "ops/shape.py Diagonal and DiagEmbed",
-    "diag offset": "ops/shape.py DiagEmbed",
-    "adaptive_max_pool1d": "ops/pooling.py AdaptiveMaxPool2d",
-    "adaptive_max_pool2d": "ops/pooling.py AdaptiveMaxPool2d",
-    "max_unpool2d": "ops/pooling.py MaxUnpool2d",
-    "nll_loss": "ops/loss.py NLLLoss",
-    "nll_loss ignore_index sum": "ops/loss.py NLLLoss",
-    "nll_loss none": "ops/loss.py NLLLoss",
-    "nll_loss spatial": "ops/loss.py NLLLoss",
-    "nll_loss weight": "ops/loss.py NLLLoss",
-}
-
-
-@pytest.mark.parametrize("name", sorted(set(OPS) - set(_BACKWARD_NOT_RECORDED)))
+@pytest.mark.parametrize("name", sorted(OPS))
 def test_second_derivative_with_the_output_squared(name):
     """The same with the op's output squared, so that the gradient reaching the op's backward depends on the
     inputs: the backward then runs on recorded Tensors, and is itself differentiated."""
@@ -636,7 +627,8 @@ def test_second_derivative_with_the_output_squared(name):
     "setitem broadcast", "getitem boolean", "softplus threshold", "hardtanh", "batch_norm eval", "instance_norm",
     "group_norm no affine", "avg_pool2d ceil no pad count", "interpolate bilinear align_corners",
     "conv_transpose2d options", "bce_with_logits sum both", "cross_entropy label_smoothing sum weight",
-    "huber_loss sum none", "attention bool mask scale", "pixel_shuffle", "embedding weight", "prelu", "cdist"])
+    "huber_loss sum none", "attention bool mask scale", "pixel_shuffle", "embedding weight", "prelu", "cdist",
+    "hardswish", "mish", "nll_loss weight", "max_unpool2d", "trace", "diag diagonal", "adaptive_max_pool2d"])
 def test_gradgradcheck_passes_on_library_ops(name):
     fn, shapes, domain = OPS[name]
     inputs = [mt.tensor(_values(shape, domain, name + str(i)), dtype=mt.float64, requires_grad=True)
@@ -867,9 +859,10 @@ LAYERS = {
                                        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Unflatten(1, (2, 4)),
                                        nn.MaxPool1d(2), nn.AvgPool1d(2), nn.AdaptiveMaxPool1d(1)),
               (2, 1, 5, 5), (-1, 1)),
-    # last: AdaptiveMaxPool2d's backward is not yet recorded (see _BACKWARD_NOT_RECORDED)
     "adaptive pools": (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 2), nn.Flatten(0, 1), nn.AdaptiveAvgPool1d(2),
                                                 nn.Tanh(), nn.AdaptiveMaxPool2d((2, 3))), (1, 1, 5, 6), (-1, 1)),
+    "adaptive max pool then tanh": (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 2), nn.AdaptiveMaxPool2d((2, 3)),
+                                                             nn.Tanh()), (1, 1, 5, 6), (-1, 1)),
     "upsampling": (lambda nn: nn.Sequential(nn.Conv2d(1, 4, 2), nn.Upsample(scale_factor=2, mode="bilinear"),
                                             nn.PixelUnshuffle(2), nn.UpsamplingNearest2d(scale_factor=2),
                                             nn.Tanh(), nn.UpsamplingBilinear2d(size=(5, 4)), nn.PixelShuffle(2)),

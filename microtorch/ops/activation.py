@@ -249,7 +249,12 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1)).astype(x.dtype, copy=False)
+        return grad * np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))
+
+
+def _tanh_softplus(x):
+    """tanh(log(1 + exp(x))), with the softplus written so that exp cannot overflow."""
+    return np.tanh(np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0))
 
 
 class Mish(Function):
@@ -257,11 +262,11 @@ class Mish(Function):
 
     @staticmethod
     def forward(ctx, x):
-        tanh_softplus = np.tanh(np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0))
-        ctx.save_for_backward(x, tanh_softplus)
-        return x * tanh_softplus
+        ctx.save_for_backward(x)
+        return x * _tanh_softplus(x)
 
     @staticmethod
     def backward(ctx, grad):
-        x, t = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        t = _tanh_softplus(x)   # recomputed from x, so that a create_graph backward differentiates it
         return grad * (t + x * _sigmoid(x) * (1 - t * t))

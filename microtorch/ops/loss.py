@@ -3,6 +3,7 @@ import numpy as np
 
 from microtorch.autograd.function import Function
 from microtorch.ops.activation import _log_softmax, _sigmoid
+from microtorch.ops.index import _along_dim, _scatter_add
 
 
 def _reduce(loss, reduction):
@@ -141,9 +142,9 @@ class NLLLoss(Function):
         scale = -ctx.sample_weight
         if ctx.reduction == "mean" and ctx.sample_weight.sum():  # zero: every target ignored, every scale 0
             scale = scale / ctx.sample_weight.sum()
-        grad_log_probs = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.put_along_axis(grad_log_probs, ctx.picked_target[:, None], (grad * scale)[:, None], axis=1)
-        return grad_log_probs, None, None, None, None
+        # zeros with each sample's gradient at its target's class (a recorded scatter)
+        where = _along_dim(ctx.picked_target[:, None], 1)
+        return _scatter_add(ctx.shape, where, (grad * scale)[:, None]), None, None, None, None
 
 
 class BinaryCrossEntropy(Function):

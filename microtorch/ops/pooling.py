@@ -3,6 +3,7 @@ import numpy as np
 
 from microtorch.autograd.function import Function
 from microtorch.ops.conv import _col2im, _gathered_windows, _read_by_offset, _unpad, _windows
+from microtorch.ops.index import _along_dim, _scatter_add
 
 
 def _offset_reads(xp, kernel, stride, dilation):
@@ -101,7 +102,7 @@ class MaxUnpool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         n, c = ctx.shape[:2]
-        grad_x = np.take_along_axis(grad.reshape(n, c, -1), ctx.indices, axis=2)
+        grad_x = grad.reshape(n, c, -1)[_along_dim(ctx.indices, 2)]   # each value's gradient, read where it went
         return grad_x.reshape(ctx.shape), None, None
 
 
@@ -220,6 +221,5 @@ class AdaptiveMaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         n, c, height, width = ctx.shape
-        grad_x = np.zeros((n * c, height * width), dtype=grad.dtype)
-        np.add.at(grad_x, (np.arange(n * c)[:, None], ctx.indices.reshape(n * c, -1)), grad.reshape(n * c, -1))
-        return grad_x.reshape(ctx.shape), None
+        rows = (np.arange(n * c)[:, None], ctx.indices.reshape(n * c, -1))
+        return _scatter_add((n * c, height * width), rows, grad.reshape(n * c, -1)).reshape(ctx.shape), None

@@ -158,15 +158,14 @@ class Diagonal(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = np.zeros(ctx.shape, dtype=grad.dtype)
-        # np.diagonal of grad_x is read-only, so write through the same positions with an index
+        # zeros of x's shape with grad written at the diagonal's positions (a recorded scatter)
         offset, dim1, dim2 = ctx.args
         rows = np.arange(grad.shape[-1]) + max(-offset, 0)
-        index = [slice(None)] * grad_x.ndim
+        index = [slice(None)] * len(ctx.shape)
         index[dim1], index[dim2] = rows, rows + offset
         # numpy puts the indexed dim where the two dims were if they are neighbours, else first
-        grad_x[tuple(index)] = np.moveaxis(grad, -1, min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0)
-        return grad_x, None, None, None
+        moved = np.moveaxis(grad, -1, min(dim1, dim2) if abs(dim1 - dim2) == 1 else 0)
+        return _scatter_add(ctx.shape, tuple(index), moved), None, None, None
 
 
 class DiagEmbed(Function):
@@ -174,9 +173,10 @@ class DiagEmbed(Function):
 
     @staticmethod
     def forward(ctx, x, offset):
-        ctx.offset = offset
+        ctx.offset, ctx.length = offset, len(x)
         return np.diag(x, offset)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.diagonal(grad, ctx.offset).copy(), None
+        rows = np.arange(ctx.length)   # read the diagonal back by index (recorded in a create_graph backward)
+        return grad[rows + max(-ctx.offset, 0), rows + max(ctx.offset, 0)], None
