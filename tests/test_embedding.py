@@ -127,3 +127,19 @@ def test_gelu_both_forms_and_silu(approximate, dtype):
 def test_gelu_error_is_torchs():
     with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
         F.gelu(microtorch.ones(2), approximate="fast")
+
+
+@pytest.mark.parametrize("rows", [[0, -1, 4, 2, -5, 0, 4, 4], [3], [-1, -1], []])
+def test_rows_picked_several_times_get_the_sum_of_their_gradients_as_in_torch(rows):
+    # the backward of x[rows] and of embedding adds the gradients of repeated rows (-1 and 4 are one row)
+    rng = np.random.default_rng(0)
+    values, upstream = rng.standard_normal((5, 3)), rng.standard_normal((len(rows), 3))
+    index = np.array(rows, dtype=np.int64)
+    ours, theirs = microtorch.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    ours[microtorch.tensor(index)].backward(microtorch.tensor(upstream))
+    theirs[torch.tensor(index)].backward(torch.tensor(upstream))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+    weight = microtorch.tensor(values, requires_grad=True)
+    positive = index % 5
+    microtorch.nn.functional.embedding(microtorch.tensor(positive), weight).backward(microtorch.tensor(upstream))
+    np.testing.assert_allclose(weight.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-15)

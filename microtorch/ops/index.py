@@ -15,6 +15,8 @@ class ScatterAdd(Function):
         out = np.zeros(shape, dtype=values.dtype)
         if _is_basic_index(index):
             out[index] = values
+        elif isinstance(index, np.ndarray) and index.ndim == 1 and np.shape(values)[:1] == index.shape:
+            _add_rows(out, index, values)   # rows of the first dim (embedding, x[rows]): the common case
         else:
             np.add.at(out, index, values)  # repeated indices add up
         return out
@@ -22,6 +24,19 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return run(GetItem, grad, ctx.index), None, None
+
+
+def _add_rows(out, rows, values):
+    """out[rows] += values, where a row picked several times gets the sum: sort the rows, add up each
+    run of equal rows with one reduceat, and write each sum once (np.add.at does the same element by
+    element, several times slower)."""
+    if rows.size == 0:
+        return
+    rows = np.where(rows < 0, rows + len(out), rows)   # -1 and n - 1 are the same row
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    out[rows[starts]] += np.add.reduceat(values[order], starts, axis=0)
 
 
 def _scatter_add(shape, index, grad):
