@@ -302,3 +302,40 @@ def test_the_version_counts_from_creation_as_in_torch():
         view = x[1:]
         view.add_(1)
         assert x._version == 4
+
+
+CHAINS = {   # in-place ops one after another on a recorded non-leaf, as in `h.mul_(mask).add_(bias)`
+    "mul_ then add_": lambda x, b: x.mul_(b).add_(1),
+    "mul_ twice then sub_": lambda x, b: x.mul_(b).mul_(b).sub_(b),
+    "add_ then mul_": lambda x, b: x.add_(1).mul_(b),
+    "div_ then pow_ then clamp_": lambda x, b: x.div_(b).pow_(2).clamp_(0.1, 5.0),
+    "exp_ then add_ (exp saved its output: refused)": lambda x, b: x.exp_().add_(1),
+    "tanh_ then mul_ (refused)": lambda x, b: x.tanh_().mul_(b),
+}
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_chains_of_in_place_ops_on_a_non_leaf_give_torchs_gradients_or_its_error(name):
+    # each in-place op keeps the values it overwrote for its own backward (torch keeps a copy); a later
+    # in-place op must not invalidate them, while an op that saved its own output is invalidated, as in torch
+    results = []
+    for lib in (microtorch, torch):
+        a = lib.tensor([0.5, 2.0, -1.5], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([3.0, 0.7, 1.2], dtype=lib.float64, requires_grad=True)
+        x = a * 1.0
+        CHAINS[name](x, b)
+        try:
+            (x * x).sum().backward()
+        except RuntimeError as error:
+            assert "modified by an inplace operation" in str(error)
+            results.append("refused")
+            continue
+        results.append((x._version, a.grad.numpy().copy(), b.grad.numpy().copy()))
+    ours, theirs = results
+    if theirs == "refused":
+        assert ours == "refused"
+        return
+    assert ours != "refused", f"{name}: torch gives gradients, microtorch refused"
+    assert ours[0] == theirs[0]   # _version counts every in-place op
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-12)

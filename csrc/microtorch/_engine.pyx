@@ -371,27 +371,21 @@ def rebind(TensorBase t, TensorBase result):
     """t becomes result in the graph: how an in-place op on a tensor that autograd records is done.
 
     result was computed out of place (same shape and dtype as t), so the array t held is left as it
-    was. t takes result's array and grad_fn and its version is bumped, as for any in-place change:
-    nodes that saved t's old values refuse to backpropagate, as in PyTorch. result's node saved
-    those values before the bump and is told about it; where it saved its own output, it now
-    watches t's counter, which later in-place changes of t will bump.
+    was. t's old counter is bumped, as for any in-place change: nodes that saved t's old values
+    refuse to backpropagate, as in PyTorch; the in-place op's own node, which saved them too (as
+    torch keeps a copy of the original), is told about it. t then takes result's array, node and
+    version counter (carrying on t's count), so a later in-place op on t leaves the old values,
+    and the nodes that saved them, alone.
     """
     cdef VersionCounter counter = counter_of(t)
+    cdef VersionCounter made = counter_of(result)
     cdef Context node = result.grad_fn
-    cdef Py_ssize_t i
     counter.value += 1
+    made.value = counter.value
     if node is not None and node.version0 is not None:
-        made = result._version_counter
-        if node.version0 is made:
-            node.version0 = counter
-        if node.version1 is made:
-            node.version1 = counter
-        if node.more_versions is not None:
-            for i in range(len(node.more_versions)):
-                if node.more_versions[i] is made:
-                    node.more_versions[i] = counter
         node.saved_version_sum = _saved_versions_total(node)
     t._data = result._data
+    t._version_counter = made
     t.grad_fn = node
     t._requires_grad = result._requires_grad
 

@@ -66,13 +66,12 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, base, exponent):
-        out = base ** exponent
-        ctx.save_for_backward(base, exponent, out)
-        return out
+        ctx.save_for_backward(base, exponent)   # not the output: x.pow_(2).add_(1) must still backpropagate
+        return base ** exponent
 
     @staticmethod
     def backward(ctx, grad):
-        base, exponent, out = ctx.saved_tensors
+        base, exponent = ctx.saved_tensors
         need_base, need_exponent = ctx.needs_input_grad
         grad_base = grad_exponent = None
         if need_base:
@@ -82,7 +81,7 @@ class Pow(Function):
         # d/de b**e = b**e * log(b); where b == 0 PyTorch defines the result as 0.
         if need_exponent:
             with np.errstate(divide="ignore", invalid="ignore"):
-                grad_exponent = grad * out * np.where(base == 0, 0.0, np.log(np.where(base == 0, 1, base)))
+                grad_exponent = grad * base ** exponent * np.where(base == 0, 0.0, np.log(np.where(base == 0, 1, base)))
         return grad_base, grad_exponent
 
 
